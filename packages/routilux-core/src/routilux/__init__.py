@@ -1,0 +1,66 @@
+"""routilux: event-driven workflows.
+
+Routines declare input slots and output events; a Flow wires events to slots
+and runs jobs through an executor. Executors, error strategies, serializers and
+routine types are plugins (see :mod:`routilux.plugins`).
+"""
+
+from typing import Any
+
+from routilux.class_registry import register_serializable
+from routilux.connection import Connection
+from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler, ErrorStrategy
+from routilux.event import Event
+from routilux.execution_tracker import ExecutionTracker
+from routilux.flow import Flow
+from routilux.job_state import ExecutionRecord, JobState
+from routilux.output_handler import CallbackOutputHandler, NullOutputHandler, OutputHandler, QueueOutputHandler
+from routilux.plugins.hookspecs import hookimpl, hookspec
+from routilux.routine import ExecutionContext, Routine
+from routilux.slot import Slot
+
+__version__ = "0.10.0"
+
+# Provided by the routilux-std-routines distribution, resolved on first use
+# through the routine registry (core never imports that distribution).
+_STD_ROUTINES = (
+    "TextClipper", "TextRenderer", "ResultExtractor", "TimeProvider",
+    "DataFlattener", "DataTransformer", "DataValidator", "ConditionalRouter",
+)
+
+__all__ = [
+    "CallbackOutputHandler",
+    "Connection",
+    "ErrorAction",
+    "ErrorContext",
+    "ErrorDecision",
+    "ErrorHandler",
+    "ErrorStrategy",
+    "Event",
+    "ExecutionContext",
+    "ExecutionRecord",
+    "ExecutionTracker",
+    "Flow",
+    "JobState",
+    "NullOutputHandler",
+    "OutputHandler",
+    "QueueOutputHandler",
+    "Routine",
+    "Slot",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+    "register_serializable",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _STD_ROUTINES:
+        from routilux.builtin_routines import _resolve
+
+        return _resolve(name)
+    raise AttributeError(f"module 'routilux' has no attribute {name!r}")
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(__all__) | set(_STD_ROUTINES))

@@ -1,0 +1,177 @@
+"""Error strategies and the ErrorHandler that applies one to a routine or a flow.
+
+The four 0.10 strategies (stop, continue, retry, skip) are plugins like any
+other: ``routilux.strategies`` registers them through the error-strategy hook,
+and a third-party strategy is selected by its registered name. A strategy's
+``decide(handler, error, context)`` returns an :class:`ErrorDecision`; the
+engine acts on its ``action``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from typing import Any, Callable, Optional, Tuple, Type, Union
+
+import attrs
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorStrategy(enum.Enum):
+    """The built-in strategies."""
+
+    STOP = "stop"
+    CONTINUE = "continue"
+    RETRY = "retry"
+    SKIP = "skip"
+
+
+class ErrorAction(str, enum.Enum):
+    """What the engine does with a failed activation."""
+
+    STOP = "stop"  # the routine fails, and with it the job
+    CONTINUE = "continue"  # the error is recorded and the job goes on
+    SKIP = "skip"  # the routine is marked skipped and the job goes on
+    RETRY = "retry"  # the activation runs again after ``delay`` seconds
+
+
+@attrs.frozen(kw_only=True)
+class ErrorContext:
+    """Where an error happened, as passed to a strategy's ``decide``."""
+
+    routine: Any
+    routine_id: Optional[str]
+    flow: Any
+    job_state: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class ErrorDecision:
+    """A strategy's answer.
+
+    ``proceed`` is what :meth:`ErrorHandler.handle_error` returns (the 0.10
+    "should continue / should retry" flag); ``exhausted`` marks a retry
+    strategy that has no attempts left.
+    """
+
+    action: ErrorAction
+    delay: float = 0.0
+    proceed: bool = False
+    exhausted: bool = False
+
+
+Decide = Callable[["ErrorHandler", BaseException, ErrorContext], ErrorDecision]
+
+
+def _strategy_from(value: Union[ErrorStrategy, str]) -> Union[ErrorStrategy, str]:
+    if isinstance(value, ErrorStrategy):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"strategy must be an ErrorStrategy or a registered strategy name, got {value!r}"
+        )
+    try:
+        return ErrorStrategy(value)
+    except ValueError:
+        pass
+    from routilux.plugins import get_registry
+
+    registry = get_registry()
+    if value in registry.error_strategies:
+        return value
+    # Raises PluginLookupError (a ValueError) listing what exists.
+    registry.get_error_strategy(value)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class ErrorHandler:
+    """How failures of a routine (or, as a default, of a whole flow) are handled.
+
+    ``strategy`` is an :class:`ErrorStrategy`, its value (``"retry"``) or the
+    name of a strategy registered by a plugin. ``retry_count`` counts retries
+    made under this handler; it is shared by everything that uses the handler
+    and is reset by :meth:`reset`.
+    """
+
+    def __init__(
+        self,
+        strategy: Union[ErrorStrategy, str] = "stop",
+        max_retries: int = 3,
+        retry_delay: float = 1.0,
+        retry_backoff: float = 2.0,
+        retryable_exceptions: Optional[Tuple[Type[BaseException], ...]] = None,
+        is_critical: bool = False,
+    ) -> None:
+        self.strategy = _strategy_from(strategy)
+        self.max_retries = max_retries
+        self.retry_delay = retry_delay
+        self.retry_backoff = retry_backoff
+        self.retryable_exceptions: Tuple[Type[BaseException], ...] = retryable_exceptions or (Exception,)
+        self.is_critical = is_critical
+        self.retry_count = 0
+
+    @property
+    def strategy_name(self) -> str:
+        """The strategy's registered name (``"retry"``, ``"circuit_breaker"``, ...)."""
+        strategy = self.strategy
+        return strategy.value if isinstance(strategy, ErrorStrategy) else strategy
+
+    def reset(self) -> None:
+        self.retry_count = 0
+
+    def decide(self, error: BaseException, context: ErrorContext) -> ErrorDecision:
+        """Ask the strategy what to do; updates ``retry_count`` but never sleeps."""
+        from routilux.plugins import get_registry
+
+        spec = get_registry().get_error_strategy(self.strategy_name)
+        decision = spec.decide(self, error, context)
+        if not isinstance(decision, ErrorDecision):
+            raise TypeError(
+                f"error strategy {self.strategy_name!r} returned {decision!r}; expected an ErrorDecision"
+            )
+        return decision
+
+    def handle_error(
+        self,
+        error: BaseException,
+        routine: Any,
+        routine_id: Optional[str],
+        flow: Any,
+        job_state: Any = None,
+        context: Any = None,
+    ) -> bool:
+        """Apply the strategy synchronously, as 0.10 did: record, sleep before a retry.
+
+        Returns True when the caller should continue (or retry), False when
+        the routine should fail.
+        """
+        decision = self.decide(
+            error, ErrorContext(routine=routine, routine_id=routine_id, flow=flow, job_state=job_state)
+        )
+        logger.warning(
+            "Routine %r failed (%s: %s); strategy %s -> %s",
+            routine_id, type(error).__name__, error, self.strategy_name, decision.action.value,
+        )
+        apply_side_effects(decision, error, routine_id, job_state)
+        if decision.action is ErrorAction.RETRY and decision.delay > 0:
+            time.sleep(decision.delay)
+        return decision.proceed
+
+    def __repr__(self) -> str:
+        return f"ErrorHandler[{self.strategy_name}, retries={self.retry_count}/{self.max_retries}]"
+
+
+def apply_side_effects(
+    decision: ErrorDecision, error: BaseException, routine_id: Optional[str], job_state: Any
+) -> None:
+    """The job records a decision leaves: CONTINUE notes the error, SKIP marks the routine."""
+    if job_state is None or routine_id is None:
+        return
+    if decision.action is ErrorAction.CONTINUE:
+        job_state.record_execution(
+            routine_id, "error_continued", {"error": str(error), "error_type": type(error).__name__}
+        )
+    elif decision.action is ErrorAction.SKIP:
+        job_state.update_routine_state(routine_id, {"status": "skipped", "error": str(error)})

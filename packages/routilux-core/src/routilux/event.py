@@ -1,0 +1,60 @@
+"""Event: a named output of a routine, linked to slots."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from routilux._context import _current_job_state
+
+if TYPE_CHECKING:
+    from routilux.routine import Routine
+    from routilux.slot import Slot
+
+
+class Event:
+    """An output of a routine. ``output_params`` documents the payload; it is not enforced."""
+
+    def __init__(
+        self,
+        name: str = "",
+        routine: Optional["Routine"] = None,
+        output_params: Optional[List[str]] = None,
+    ) -> None:
+        self.name = name
+        self.routine = routine
+        self.output_params: List[str] = list(output_params) if output_params else []
+        self.connected_slots: List["Slot"] = []
+
+    def connect(self, slot: "Slot", param_mapping: Optional[Dict[str, str]] = None) -> None:
+        """Link this event and ``slot`` both ways (idempotent). Mapping lives on Connection."""
+        slot.connect(self)
+
+    def disconnect(self, slot: "Slot") -> None:
+        """Remove the link with ``slot`` both ways (idempotent)."""
+        slot.disconnect(self)
+
+    def emit(self, flow: Any = None, **kwargs: Any) -> None:
+        """Send ``kwargs`` to every connected slot.
+
+        Inside a flow (``flow`` or the routine's current flow) each connected
+        slot gets an activation queued for the job in ``job_state`` (or the
+        current job); without a flow the slots receive the data synchronously.
+        """
+        if flow is None and self.routine is not None:
+            flow = getattr(self.routine, "_current_flow", None)
+        self._send(flow, kwargs, kwargs.pop("job_state", None))
+
+    def _send(self, flow: Any, payload: Dict[str, Any], job_state: Any) -> None:
+        if flow is None:
+            # Outside a flow: synchronous delivery, unmapped and without a job.
+            for slot in list(self.connected_slots):
+                slot.receive(payload)
+            return
+        if job_state is None:
+            job_state = _current_job_state.get()
+        flow._route(self, payload, job_state)
+
+    def __repr__(self) -> str:
+        if self.routine is not None:
+            return f"Event[{self.routine._id}.{self.name}]"
+        return f"Event[{self.name}]"

@@ -1,0 +1,130 @@
+"""ExecutionTracker: per-routine timings and the flow of events of the latest job."""
+
+from __future__ import annotations
+
+import collections
+import time
+from datetime import datetime
+from typing import Any, Deque, Dict, List, Optional, Tuple
+
+#: Event records kept by a tracker; older ones are dropped first.
+DEFAULT_EVENT_LIMIT = 1000
+
+_EventRecord = Tuple[float, Optional[str], str, Optional[str], Optional[Dict[str, Any]]]
+
+
+class ExecutionTracker:
+    """Records routine starts and ends and the events they emit.
+
+    Events are stored compactly (bounded by ``event_limit``) and turned into
+    dicts when ``event_flow`` is read.
+    """
+
+    def __init__(self, flow_id: str = "", *, event_limit: Optional[int] = DEFAULT_EVENT_LIMIT) -> None:
+        self.flow_id = flow_id
+        self.routine_executions: Dict[str, List[Dict[str, Any]]] = {}
+        self.performance_metrics: Dict[str, Any] = {}
+        self._events: Deque[_EventRecord] = collections.deque(maxlen=event_limit)
+        self._started: Dict[int, float] = {}
+
+    @property
+    def event_flow(self) -> List[Dict[str, Any]]:
+        return [
+            {
+                "timestamp": datetime.fromtimestamp(ts).isoformat(),
+                "source_routine_id": source,
+                "event_name": event,
+                "target_routine_id": target,
+                "data": data or {},
+            }
+            for ts, source, event, target, data in list(self._events)
+        ]
+
+    @event_flow.setter
+    def event_flow(self, records: List[Dict[str, Any]]) -> None:
+        self._events.clear()
+        for record in records:
+            stamp = record.get("timestamp")
+            ts = datetime.fromisoformat(stamp).timestamp() if isinstance(stamp, str) else time.time()
+            self._events.append(
+                (ts, record.get("source_routine_id"), record.get("event_name", ""),
+                 record.get("target_routine_id"), record.get("data"))
+            )
+
+    def record_routine_start(self, routine_id: str, params: Optional[Dict[str, Any]] = None) -> None:
+        record = {
+            "routine_id": routine_id,
+            "start_time": datetime.now().isoformat(),
+            "params": params or {},
+            "status": "running",
+        }
+        self._started[id(record)] = time.perf_counter()
+        self.routine_executions.setdefault(routine_id, []).append(record)
+
+    def record_routine_end(
+        self, routine_id: str, status: str = "completed", result: Any = None, error: Optional[str] = None
+    ) -> None:
+        """Close the latest record of ``routine_id``; does nothing if it has none."""
+        records = self.routine_executions.get(routine_id)
+        if not records:
+            return
+        record = records[-1]
+        end = time.perf_counter()
+        start = self._started.pop(id(record), None)
+        record["end_time"] = datetime.now().isoformat()
+        record["status"] = status
+        if result is not None:
+            record["result"] = result
+        if error is not None:
+            record["error"] = error
+        if start is None:
+            elapsed = (datetime.fromisoformat(record["end_time"])
+                       - datetime.fromisoformat(record["start_time"])).total_seconds()
+        else:
+            elapsed = end - start
+        # A back-to-back start and end must still show a positive duration.
+        record["execution_time"] = max(elapsed, 1e-9)
+
+    def record_event(
+        self,
+        source_routine_id: Optional[str],
+        event_name: str,
+        target_routine_id: Optional[str] = None,
+        data: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self._events.append((time.time(), source_routine_id, event_name, target_routine_id, data))
+
+    def get_routine_performance(self, routine_id: str) -> Optional[Dict[str, Any]]:
+        records = self.routine_executions.get(routine_id)
+        if not records:
+            return None
+        total = len(records)
+        completed = sum(1 for r in records if r.get("status") == "completed")
+        failed = sum(1 for r in records if r.get("status") == "failed")
+        times = [r["execution_time"] for r in records if "execution_time" in r]
+        return {
+            "total_executions": total,
+            "completed": completed,
+            "failed": failed,
+            "success_rate": completed / total,
+            "avg_execution_time": sum(times) / len(times) if times else 0,
+            "min_execution_time": min(times) if times else 0,
+            "max_execution_time": max(times) if times else 0,
+        }
+
+    def get_flow_performance(self) -> Dict[str, Any]:
+        averages = []
+        for routine_id in self.routine_executions:
+            perf = self.get_routine_performance(routine_id)
+            if perf and perf["avg_execution_time"]:
+                averages.append(perf["avg_execution_time"])
+        total = sum(averages)
+        return {
+            "total_routines": len(self.routine_executions),
+            "total_events": len(self._events),
+            "total_execution_time": total,
+            "avg_routine_time": total / len(averages) if averages else 0,
+        }
+
+    def __repr__(self) -> str:
+        return f"ExecutionTracker[{self.flow_id}]"

@@ -1,0 +1,287 @@
+"""Flow: routines wired event → slot, and the jobs that run through them."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import warnings
+from typing import Any, Dict, List, Optional, Set, Tuple, Type
+
+from routilux.connection import Connection
+from routilux.engine.runtime import Engine
+from routilux.error_handler import ErrorHandler
+from routilux.event import Event
+from routilux.execution_tracker import ExecutionTracker
+from routilux.job_state import DEFAULT_HISTORY_LIMIT, JobState
+from routilux.routine import Routine
+from routilux.slot import Slot
+
+__all__ = ["Flow"]
+
+
+class Flow:
+    """A graph of routines and the engine that runs jobs through it.
+
+    ``execution_strategy`` names an executor registered by a plugin: core
+    provides ``"sequential"`` (one worker, strict FIFO) and ``"concurrent"``
+    (``max_workers`` threads). ``history_limit`` bounds the emit records kept
+    per job (0 turns them off, None keeps all); ``executor_options`` are passed
+    to the executor's factory.
+    """
+
+    def __init__(
+        self,
+        flow_id: Optional[str] = None,
+        execution_strategy: str = "sequential",
+        max_workers: int = 5,
+        execution_timeout: Optional[float] = None,
+        *,
+        history_limit: Optional[int] = DEFAULT_HISTORY_LIMIT,
+        executor_options: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.flow_id: str = flow_id or str(uuid.uuid4())
+        self.routines: Dict[str, Routine] = {}
+        self.connections: List[Connection] = []
+        self.execution_tracker: Optional[ExecutionTracker] = None
+        self.error_handler: Optional[ErrorHandler] = None
+        self.execution_strategy = execution_strategy
+        self.max_workers = max_workers if execution_strategy != "sequential" else 1
+        self.execution_timeout = execution_timeout if execution_timeout is not None else 300.0
+        self.history_limit = history_limit
+        self.executor_options: Dict[str, Any] = dict(executor_options or {})
+        self._event_slot_connections: Dict[Tuple[Event, Slot], Connection] = {}
+        # The first flow id of each routine, for O(1) lookups on the hot path.
+        self._routine_ids: Dict[Routine, str] = {}
+        self._engine = Engine(self)
+        self._route = self._engine.route
+        self._execution_lock = threading.Lock()
+
+    # -- structure -----------------------------------------------------------------------
+
+    def add_routine(self, routine: Routine, routine_id: Optional[str] = None) -> str:
+        """Add ``routine`` under ``routine_id`` (default: its ``_id``) and return the id."""
+        if not isinstance(routine, Routine):
+            raise TypeError(f"add_routine expects a Routine, got {routine!r}")
+        rid = routine_id or routine._id
+        if rid in self.routines:
+            raise ValueError(f"Routine ID '{rid}' already exists in flow")
+        self.routines[rid] = routine
+        self._routine_ids.setdefault(routine, rid)
+        return rid
+
+    def connect(
+        self,
+        source_routine_id: str,
+        source_event: str,
+        target_routine_id: str,
+        target_slot: str,
+        param_mapping: Optional[Dict[str, str]] = None,
+    ) -> Connection:
+        """Wire ``source_routine_id.source_event`` to ``target_routine_id.target_slot``."""
+        source = self._routine_or_error(source_routine_id, "Source")
+        event = source.get_event(source_event)
+        if event is None:
+            raise ValueError(
+                f"Event '{source_event}' not found in routine '{source_routine_id}'; "
+                f"its events: {sorted(source._events)}"
+            )
+        target = self._routine_or_error(target_routine_id, "Target")
+        slot = target.get_slot(target_slot)
+        if slot is None:
+            raise ValueError(
+                f"Slot '{target_slot}' not found in routine '{target_routine_id}'; "
+                f"its slots: {sorted(target._slots)}"
+            )
+        connection = Connection(event, slot, param_mapping)
+        self.connections.append(connection)
+        self._event_slot_connections[(event, slot)] = connection
+        return connection
+
+    def _routine_or_error(self, routine_id: str, role: str) -> Routine:
+        routine = self.routines.get(routine_id)
+        if routine is None:
+            raise ValueError(
+                f"{role} routine '{routine_id}' not found in flow; routines: {sorted(self.routines)}"
+            )
+        return routine
+
+    def set_error_handler(self, error_handler: Optional[ErrorHandler]) -> None:
+        """The flow-level handler, used for routines that have none of their own."""
+        self.error_handler = error_handler
+
+    def set_execution_strategy(self, strategy: str, max_workers: Optional[int] = None) -> None:
+        """Select the executor named ``strategy``; running jobs finish on the old one."""
+        from routilux.plugins import get_registry
+
+        try:
+            get_registry().get_executor(strategy)
+        except ValueError as error:
+            raise ValueError(f"Invalid execution strategy: {strategy!r}. {error}") from error
+        self.execution_strategy = strategy
+        self.max_workers = 1 if strategy == "sequential" else (max_workers or 5)
+        self._engine.shutdown(wait=False)
+
+    def _create_executor(self) -> Any:
+        from routilux.plugins import get_registry
+
+        spec = get_registry().get_executor(self.execution_strategy)
+        return spec.factory(max_workers=self.max_workers, **self.executor_options)
+
+    def _get_executor(self) -> Any:
+        return self._engine.executor()
+
+    @property
+    def _executor(self) -> Any:
+        return self._engine._executor
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def _get_routine_id(self, routine: Routine) -> Optional[str]:
+        return self._routine_ids.get(routine)
+
+    def _resolve_routine(self, routine_id: Optional[str]) -> Optional[Routine]:
+        """By flow id first, then by a routine's ``_id``."""
+        if routine_id is None:
+            return None
+        routine = self.routines.get(routine_id)
+        if routine is None:
+            routine = next((r for r in self.routines.values() if r._id == routine_id), None)
+        return routine
+
+    def _find_connection(self, event: Event, slot: Slot) -> Optional[Connection]:
+        return self._event_slot_connections.get((event, slot))
+
+    def find_routines_by_type(self, routine_type: Type[Routine]) -> List[Tuple[str, Routine]]:
+        return [(rid, r) for rid, r in self.routines.items() if isinstance(r, routine_type)]
+
+    def get_routine_retry_count(self, routine_id: str) -> Optional[int]:
+        routine = self.routines.get(routine_id)
+        handler = routine.get_error_handler() if routine is not None else None
+        return handler.retry_count if handler is not None else None
+
+    def _build_dependency_graph(self) -> Dict[str, Set[str]]:
+        """``{routine_id: ids of the routines feeding it}``."""
+        graph: Dict[str, Set[str]] = {rid: set() for rid in self.routines}
+        for connection in self.connections:
+            source = connection.source_event.routine if connection.source_event else None
+            target = connection.target_slot.routine if connection.target_slot else None
+            source_id, target_id = self._routine_ids.get(source), self._routine_ids.get(target)  # type: ignore[arg-type]
+            if source_id is not None and target_id is not None and source_id != target_id:
+                graph[target_id].add(source_id)
+        return graph
+
+    def _get_ready_routines(
+        self, completed: Set[str], dependency_graph: Dict[str, Set[str]], running: Set[str]
+    ) -> List[str]:
+        return [
+            rid for rid, deps in dependency_graph.items()
+            if rid not in completed and rid not in running and deps <= completed
+        ]
+
+    # -- running -------------------------------------------------------------------------------
+
+    def execute(
+        self,
+        entry_routine_id: str,
+        entry_params: Optional[Dict[str, Any]] = None,
+        execution_strategy: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> JobState:
+        """Start a job: run the entry's ``trigger`` slot here, the rest in the background.
+
+        Returns the job's :class:`JobState` as soon as the trigger handler has
+        returned; entry failures are settled by the error handler before
+        that and never raise. Only an unknown entry id raises ``ValueError``.
+        """
+        routine = self.routines.get(entry_routine_id)
+        if routine is None:
+            raise ValueError(
+                f"Entry routine '{entry_routine_id}' not found in flow; routines: {sorted(self.routines)}"
+            )
+        self._engine.executor()  # an unknown executor name fails here, loudly
+        job = JobState(self.flow_id, history_limit=self.history_limit)
+        job.status = "running"
+        job.current_routine_id = entry_routine_id
+        tracker = ExecutionTracker(self.flow_id)
+        self.execution_tracker = tracker
+        params = entry_params or {}
+        for member in self.routines.values():
+            member._current_flow = self
+        job.record_execution(entry_routine_id, "start", params)
+        tracker.record_routine_start(entry_routine_id, params)
+        self._engine.begin_job(job)
+        self._engine.run_entry(job, entry_routine_id, routine, params)
+        return job
+
+    def _check_job(self, job_state: JobState) -> None:
+        if job_state.flow_id != self.flow_id:
+            raise ValueError(
+                f"JobState flow_id '{job_state.flow_id}' does not match Flow flow_id '{self.flow_id}'"
+            )
+
+    def pause(self, job_state: JobState, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None) -> None:
+        """Pause this job (only it): running activations finish, the rest are kept in the job."""
+        self._check_job(job_state)
+        self._engine.pause(job_state, reason, checkpoint)
+
+    def resume(self, job_state: JobState) -> JobState:
+        """Continue a paused job (also one loaded from storage) where it stopped."""
+        self._check_job(job_state)
+        current = job_state.current_routine_id
+        if current is not None and current not in self.routines:
+            raise ValueError(f"Current routine '{current}' not found in flow; routines: {sorted(self.routines)}")
+        for member in self.routines.values():
+            member._current_flow = self
+        self._engine.resume(job_state)
+        return job_state
+
+    def cancel(self, job_state: JobState, reason: str = "") -> None:
+        """Cancel this job: its pending work is dropped and nothing of it runs afterwards."""
+        self._check_job(job_state)
+        self._engine.cancel(job_state, reason)
+
+    @property
+    def _paused(self) -> bool:
+        return any(job._gate == "paused" for job in list(self._engine.active_jobs))
+
+    def _report_slot_error(self, slot: Slot, data: Dict[str, Any], error: Exception, job_state: JobState) -> None:
+        self._engine.report_slot_error(slot, data, error, job_state)
+
+    def wait_for_completion(self, timeout: Optional[float] = None, job_state: Optional[JobState] = None) -> bool:
+        """Deprecated: use ``JobState.wait_for_completion(flow, job_state, timeout)``."""
+        if job_state is not None:
+            warnings.warn(
+                "Flow.wait_for_completion(job_state=...) is deprecated; "
+                "use JobState.wait_for_completion(flow, job_state, timeout)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return JobState.wait_for_completion(self, job_state, timeout)
+        warnings.warn(
+            "Flow.wait_for_completion() is deprecated; wait on each job with JobState.wait_for_completion",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._wait_all(timeout)
+
+    def _wait_all(self, timeout: Optional[float]) -> bool:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for job in list(self._engine.active_jobs):
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not JobState.wait_for_completion(self, job, remaining):
+                return False
+        return True
+
+    def shutdown(self, wait: bool = True, timeout: Optional[float] = None) -> None:
+        """Stop the executor's workers (after the work queued so far when ``wait``).
+
+        The flow stays usable: the next job starts a new executor.
+        """
+        if wait:
+            self._wait_all(timeout)
+        self._engine.shutdown(wait=wait)
+
+    def __repr__(self) -> str:
+        return f"Flow[{self.flow_id}]"

@@ -1,0 +1,330 @@
+"""JobState: everything one job (one ``Flow.execute``) records about itself."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+import uuid
+import warnings
+from datetime import datetime
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+from routilux.class_registry import register_serializable
+
+__all__ = ["DEFAULT_HISTORY_LIMIT", "ExecutionRecord", "JobState", "register_serializable"]
+
+logger = logging.getLogger(__name__)
+
+#: Emit records kept per job by default; older ones are dropped first.
+DEFAULT_HISTORY_LIMIT = 1000
+
+#: Statuses after which a job does no more work unless resumed.
+SETTLED_STATUSES = frozenset({"completed", "failed", "cancelled", "paused"})
+
+#: Seconds between two calls of a waiter's progress callback.
+_PROGRESS_INTERVAL = 5.0
+
+# (timestamp from time.time(), routine_id, event_name, data)
+_EmitRecord = Tuple[float, str, str, Dict[str, Any]]
+
+
+class ExecutionRecord:
+    """One entry of a job's execution history."""
+
+    __slots__ = ("routine_id", "event_name", "data", "timestamp")
+
+    def __init__(
+        self,
+        routine_id: str = "",
+        event_name: str = "",
+        data: Optional[Dict[str, Any]] = None,
+        timestamp: Optional[datetime] = None,
+    ) -> None:
+        self.routine_id = routine_id
+        self.event_name = event_name
+        self.data: Dict[str, Any] = data or {}
+        self.timestamp: datetime = timestamp if timestamp is not None else datetime.now()
+
+    def __repr__(self) -> str:
+        return f"ExecutionRecord[{self.routine_id}.{self.event_name}@{self.timestamp}]"
+
+
+class JobState:
+    """The state of one job: status, per-routine states, history, pause points, outputs.
+
+    ``status`` is ``"pending"`` until the job runs, ``"running"`` while it
+    does, and the engine sets ``"completed"``, ``"failed"`` or
+    ``"cancelled"`` the moment its last activation ends. Emits are recorded
+    compactly (at most ``history_limit`` per job, 0 turns them off, None
+    keeps all) and turned into :class:`ExecutionRecord` objects when read.
+    """
+
+    def __init__(self, flow_id: str = "", *, history_limit: Optional[int] = DEFAULT_HISTORY_LIMIT) -> None:
+        now = datetime.now()
+        self.flow_id = flow_id
+        self.job_id = str(uuid.uuid4())
+        self.status = "pending"
+        self.current_routine_id: Optional[str] = None
+        self.routine_states: Dict[str, Dict[str, Any]] = {}
+        self.created_at = now
+        self._updated_at = now
+        self.pause_points: List[Dict[str, Any]] = []
+        self.pending_tasks: List[Dict[str, Any]] = []
+        self.deferred_events: List[Dict[str, Any]] = []
+        self.shared_data: Dict[str, Any] = {}
+        self.shared_log: List[Dict[str, Any]] = []
+        self.output_log: List[Dict[str, Any]] = []
+        self.output_handler: Any = None
+        self._records: List[ExecutionRecord] = []
+        self._emits: Optional[Deque[_EmitRecord]] = None
+        self.set_history_limit(history_limit)
+        # Engine bookkeeping. One token per unit of work in flight (the entry
+        # handler, each queued, running or held activation): list append/pop
+        # are atomic, so no lock is needed to count across threads.
+        self._inflight: Optional[List[None]] = None
+        self._final_token: List[None] = []
+        self._settled = threading.Event()
+        self._gate: Optional[str] = None  # None, "paused", "cancelled" or "stopped"
+        self._held: List[Any] = []
+        self._engine: Any = None
+
+    # -- history ------------------------------------------------------------------------
+
+    def set_history_limit(self, limit: Optional[int]) -> None:
+        """Keep at most ``limit`` emit records (0: none, None: unbounded); existing ones are kept."""
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ValueError(f"history_limit must be a non-negative int or None, got {limit!r}")
+        old = self._emits
+        self._emits = None if limit == 0 else collections.deque(old or (), maxlen=limit)
+
+    def _record_emit(self, routine_id: str, event_name: str, data: Dict[str, Any]) -> None:
+        emits = self._emits
+        if emits is not None:
+            emits.append((time.time(), routine_id, event_name, data))
+
+    def record_execution(self, routine_id: str, event_name: str, data: Optional[Dict[str, Any]] = None) -> None:
+        """Append a record timestamped now."""
+        record = ExecutionRecord(routine_id, event_name, data)
+        self._records.append(record)
+        self._updated_at = record.timestamp
+
+    def get_execution_history(self, routine_id: Optional[str] = None) -> List[ExecutionRecord]:
+        """The history sorted by timestamp, optionally only that of ``routine_id``."""
+        records = list(self._records)
+        if self._emits:
+            from_ts = datetime.fromtimestamp
+            records.extend(
+                ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in list(self._emits)
+            )
+        if routine_id is not None:
+            records = [r for r in records if r.routine_id == routine_id]
+        records.sort(key=_timestamp)
+        return records
+
+    @property
+    def execution_history(self) -> List[ExecutionRecord]:
+        """All records, oldest first (a new list on each read)."""
+        return self.get_execution_history()
+
+    @execution_history.setter
+    def execution_history(self, records: List[ExecutionRecord]) -> None:
+        self._records = list(records)
+        if self._emits is not None:
+            self._emits.clear()
+
+    @property
+    def updated_at(self) -> datetime:
+        if self._emits:
+            last = datetime.fromtimestamp(self._emits[-1][0])
+            if last > self._updated_at:
+                return last
+        return self._updated_at
+
+    @updated_at.setter
+    def updated_at(self, value: datetime) -> None:
+        self._updated_at = value
+
+    def _touch(self) -> None:
+        self._updated_at = datetime.now()
+
+    # -- routine states -----------------------------------------------------------------
+
+    def update_routine_state(self, routine_id: str, state: Dict[str, Any]) -> None:
+        """Replace the state of ``routine_id`` with a copy of ``state``."""
+        self.routine_states[routine_id] = dict(state)
+        self._touch()
+
+    def get_routine_state(self, routine_id: str) -> Optional[Dict[str, Any]]:
+        return self.routine_states.get(routine_id)
+
+    def _has_failed_routine(self) -> bool:
+        return any(
+            isinstance(state, dict) and state.get("status") in ("failed", "error")
+            for state in list(self.routine_states.values())
+        )
+
+    # -- status transitions ---------------------------------------------------------------
+
+    def _set_paused(self, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None) -> None:
+        self.status = "paused"
+        self.pause_points.append(
+            {
+                "timestamp": datetime.now().isoformat(),
+                "reason": reason,
+                "current_routine_id": self.current_routine_id,
+                "checkpoint": checkpoint or {},
+            }
+        )
+        self._touch()
+
+    def _set_running(self) -> None:
+        if self.status == "paused":
+            self.status = "running"
+            self._touch()
+
+    def _set_cancelled(self, reason: str = "") -> None:
+        self.status = "cancelled"
+        if reason:
+            self.routine_states["_cancellation"] = {"reason": reason}
+        self._touch()
+
+    # -- deferred events, shared data, outputs ---------------------------------------------
+
+    def add_deferred_event(self, routine_id: str, event_name: str, data: Dict[str, Any]) -> None:
+        """Keep an emit for when the job is resumed."""
+        self.deferred_events.append(
+            {"routine_id": routine_id, "event_name": event_name, "data": data,
+             "timestamp": datetime.now().isoformat()}
+        )
+        self._touch()
+
+    def update_shared_data(self, key: str, value: Any) -> None:
+        self.shared_data[key] = value
+        self._touch()
+
+    def get_shared_data(self, key: str, default: Any = None) -> Any:
+        return self.shared_data.get(key, default)
+
+    def append_to_shared_log(self, entry: Dict[str, Any]) -> None:
+        if not isinstance(entry, dict):
+            raise ValueError(f"Entry must be a dictionary, got {type(entry).__name__}: {entry!r}")
+        if "timestamp" not in entry:
+            entry = {**entry, "timestamp": datetime.now().isoformat()}
+        self.shared_log.append(entry)
+        self._touch()
+
+    def get_shared_log(self, filter_func: Optional[Callable[[Dict[str, Any]], bool]] = None) -> List[Dict[str, Any]]:
+        if filter_func is None:
+            return list(self.shared_log)
+        return [entry for entry in self.shared_log if filter_func(entry)]
+
+    def set_output_handler(self, handler: Any) -> None:
+        self.output_handler = handler
+
+    def send_output(self, routine_id: str, output_type: str, data: Dict[str, Any]) -> None:
+        """Pass an output to the job's output handler (if any) and log it."""
+        now = datetime.now()
+        handler = self.output_handler
+        if handler is not None:
+            try:
+                handler.handle(
+                    job_id=self.job_id, routine_id=routine_id, output_type=output_type, data=data, timestamp=now
+                )
+            except Exception as error:  # a broken sink must not break the job
+                warnings.warn(f"Output handler failed: {error}", stacklevel=2)
+        self.output_log.append(
+            {"routine_id": routine_id, "output_type": output_type, "data": data, "timestamp": now.isoformat()}
+        )
+        self._touch()
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    @staticmethod
+    def wait_for_completion(
+        flow: Any,
+        job_state: "JobState",
+        timeout: Optional[float] = None,
+        stability_checks: int = 5,
+        check_interval: float = 0.1,
+        stability_delay: float = 0.05,
+        progress_callback: Optional[Callable[[int, int, str], None]] = None,
+    ) -> bool:
+        """Wait until ``job_state`` is completed, failed, cancelled or paused.
+
+        Returns True at once for a job in one of those states and False when
+        ``timeout`` passes first (the status is left as it is). Only this job
+        is waited for, never other jobs of the flow. ``stability_checks``,
+        ``check_interval`` and ``stability_delay`` are accepted for 0.10
+        compatibility; completion is signalled by the engine, not polled.
+        """
+        if job_state.status in SETTLED_STATUSES:
+            return True
+        if job_state._inflight is None and job_state.status == "running":
+            # Marked running but never run by an engine: nothing is in flight.
+            job_state._finish()
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait: Optional[float] = None
+            if deadline is not None:
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    logger.warning("Timed out after %ss waiting for %r", timeout, job_state)
+                    return False
+            if progress_callback is not None:
+                wait = _PROGRESS_INTERVAL if wait is None else min(wait, _PROGRESS_INTERVAL)
+            if job_state._settled.wait(wait) or job_state.status in SETTLED_STATUSES:
+                return True
+            if progress_callback is not None:
+                progress_callback(len(job_state._held), len(job_state._inflight or ()), job_state.status)
+
+    @staticmethod
+    def wait_until_condition(
+        flow: Any,
+        job_state: "JobState",
+        condition: Callable[[Any, "JobState"], bool],
+        timeout: Optional[float] = None,
+        check_interval: float = 0.1,
+        progress_callback: Optional[Callable[[int, int, str], None]] = None,
+    ) -> bool:
+        """Poll ``condition(flow, job_state)`` until it holds, the job ends, or ``timeout``."""
+
+        def holds() -> bool:
+            try:
+                return bool(condition(flow, job_state))
+            except Exception:
+                logger.exception("Condition raised while waiting on %r", job_state)
+                return False
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last_progress = time.monotonic()
+        while True:
+            if holds():
+                return True
+            if job_state.status in ("completed", "failed", "cancelled"):
+                return holds()
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return False
+            if progress_callback is not None and now - last_progress >= _PROGRESS_INTERVAL:
+                last_progress = now
+                progress_callback(len(job_state._held), len(job_state._inflight or ()), job_state.status)
+            job_state._settled.wait(check_interval)
+
+    # -- engine side ---------------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        """Make a running job final; called once, when its last activation ended."""
+        if self.status == "running":
+            self.status = "failed" if self._has_failed_routine() else "completed"
+            self._touch()
+        self._settled.set()
+
+    def __repr__(self) -> str:
+        return f"JobState[{self.job_id}:{self.status}]"
+
+
+def _timestamp(record: ExecutionRecord) -> datetime:
+    return record.timestamp

@@ -1,0 +1,80 @@
+"""The hooks a routilux plugin can implement.
+
+A plugin is a module (or object) with functions marked ``@routilux.hookimpl``
+and named like the specs below. Plugins are found through the ``routilux``
+entry-point group; core registers its own built-ins through the very same
+hooks (see ``routilux.plugins.manager.DEFAULT_PLUGINS``).
+
+Each hook is called once, when the registry is built, and returns a sequence
+of records from :mod:`routilux.plugins.specs`. The records are stored in plain
+name -> record maps; no hook is ever called while a flow runs.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pluggy
+
+from routilux.plugins.specs import ErrorStrategySpec, ExecutorSpec, RoutineSpec, SerializerSpec
+
+PROJECT_NAME = "routilux"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def routilux_register_routines() -> Sequence[RoutineSpec]:
+    """Return the routine types this plugin provides.
+
+    Names must be unique across all plugins; they are what flow files and
+    ``Flow.deserialize`` use to find a class. Return ``RoutineSpec`` records.
+    """
+
+
+@hookspec
+def routilux_register_error_strategies() -> Sequence[ErrorStrategySpec]:
+    """Return the error strategies this plugin provides.
+
+    A strategy is selected by name: ``ErrorHandler(strategy="<name>")``. Its
+    ``decide`` callable receives ``(handler, error, context)`` and returns an
+    ``ErrorDecision``; it runs on the thread that ran the failed activation.
+    """
+
+
+@hookspec
+def routilux_register_serializers() -> Sequence[SerializerSpec]:
+    """Return the serialization formats this plugin provides.
+
+    ``JobState.save(path, format=None)`` and the stores choose a format by
+    name or by file suffix; ``dumps``/``loads`` must round-trip the plain data
+    of ``serialize()`` (dicts, lists, str, int, float, bool, None, datetimes,
+    enums).
+    """
+
+
+@hookspec
+def routilux_register_executors() -> Sequence[ExecutorSpec]:
+    """Return the executors this plugin provides.
+
+    ``Flow(execution_strategy="<name>")`` selects one. The factory is called
+    as ``factory(max_workers=<int>, **options)`` and must return an object
+    implementing the executor contract documented in
+    :mod:`routilux.engine.executor`:
+
+    * ``submit(activation)`` schedules one slot activation. A local executor
+      runs it with ``activation.run()`` on a thread of its own; that call
+      merges the data, calls the handler, routes its emits back through the
+      flow and applies the error strategy.
+    * An executor that runs handlers in another process or machine calls
+      ``activation.prepare_remote()`` locally (merging the slot data), ships
+      the returned picklable ``RemoteCall`` to the worker, runs it there with
+      ``RemoteCall.run()`` (which captures the handler's emits instead of
+      routing them) and hands the ``RemoteResult`` back with
+      ``activation.finish_remote(result)`` on any local thread: the flow then
+      routes the captured emits and applies the error strategy exactly as for
+      a local run.
+    * ``shutdown(wait=True)`` stops its threads or cluster; the flow may
+      later call ``submit`` again, so the executor restarts lazily.
+    """

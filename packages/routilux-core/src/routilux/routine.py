@@ -1,0 +1,179 @@
+"""Routine: a unit of work with named input slots and output events."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
+
+from routilux._context import _current_job_state
+from routilux.error_handler import ErrorHandler, ErrorStrategy
+from routilux.event import Event
+from routilux.slot import MergeStrategy, Slot
+
+__all__ = ["ExecutionContext", "Routine", "_current_job_state"]
+
+# A process-wide counter keeps default ids unique (``hex(id(self))`` can repeat
+# once an object is garbage collected).
+_ids = itertools.count(1)
+
+
+class ExecutionContext(NamedTuple):
+    """Where a handler runs: its flow, its job and its id in that flow."""
+
+    flow: Any
+    job_state: Any
+    routine_id: str
+
+
+class Routine:
+    """Base class for routines.
+
+    Subclasses define slots and events in ``__init__``::
+
+        class Doubler(Routine):
+            def __init__(self):
+                super().__init__()
+                self.define_slot("input", handler=self.on_input)
+                self.define_event("output", ["value"])
+
+            def on_input(self, value=None, **kw):
+                self.emit("output", value=value * 2)
+    """
+
+    def __init__(self) -> None:
+        self._id: str = f"r{next(_ids)}"
+        self._slots: Dict[str, Slot] = {}
+        self._events: Dict[str, Event] = {}
+        self._config: Dict[str, Any] = {}
+        self._error_handler: Optional[ErrorHandler] = None
+        self._current_flow: Any = None
+
+    # -- structure ---------------------------------------------------------------------
+
+    def define_slot(
+        self,
+        name: str,
+        handler: Optional[Callable[..., Any]] = None,
+        merge_strategy: MergeStrategy = "override",
+    ) -> Slot:
+        """Create the input slot ``name``; its handler's call shape is fixed here."""
+        if name in self._slots:
+            raise ValueError(f"Slot '{name}' already exists in {self!r}")
+        slot = Slot(name, self, handler, merge_strategy)
+        self._slots[name] = slot
+        return slot
+
+    def define_event(self, name: str, output_params: Optional[List[str]] = None) -> Event:
+        """Create the output event ``name``; ``output_params`` only documents its payload."""
+        if name in self._events:
+            raise ValueError(f"Event '{name}' already exists in {self!r}")
+        event = Event(name, self, output_params or [])
+        self._events[name] = event
+        return event
+
+    def get_slot(self, name: str) -> Optional[Slot]:
+        return self._slots.get(name)
+
+    def get_event(self, name: str) -> Optional[Event]:
+        return self._events.get(name)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def set_config(self, **kwargs: Any) -> None:
+        self._config.update(kwargs)
+
+    def get_config(self, key: str, default: Any = None) -> Any:
+        return self._config.get(key, default)
+
+    def config(self) -> Dict[str, Any]:
+        """A shallow copy of the configuration."""
+        return dict(self._config)
+
+    # -- error handling -------------------------------------------------------------------
+
+    def set_error_handler(self, error_handler: Optional[ErrorHandler]) -> None:
+        self._error_handler = error_handler
+
+    def get_error_handler(self) -> Optional[ErrorHandler]:
+        return self._error_handler
+
+    def set_as_optional(self, strategy: Any = None) -> None:
+        """Failures of this routine are tolerated (CONTINUE unless ``strategy`` says SKIP)."""
+        self._error_handler = ErrorHandler(strategy=strategy or ErrorStrategy.CONTINUE, is_critical=False)
+
+    def set_as_critical(self, max_retries: int = 3, retry_delay: float = 1.0, retry_backoff: float = 2.0) -> None:
+        """Failures of this routine are retried, then fail the job."""
+        self._error_handler = ErrorHandler(
+            strategy=ErrorStrategy.RETRY,
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            retry_backoff=retry_backoff,
+            is_critical=True,
+        )
+
+    # -- emitting ----------------------------------------------------------------------------
+
+    def emit(self, event_name: str, flow: Any = None, **kwargs: Any) -> None:
+        """Emit ``event_name`` with ``kwargs`` as payload.
+
+        In a flow this queues one activation per connected slot for the
+        current job and returns at once; outside a flow connected slots
+        receive the payload synchronously.
+        """
+        event = self._events.get(event_name)
+        if event is None:
+            raise ValueError(
+                f"Event '{event_name}' does not exist in {self!r}; defined events: {sorted(self._events)}"
+            )
+        if flow is None:
+            flow = self._current_flow
+        event._send(flow, kwargs, kwargs.pop("job_state", None))
+
+    def _extract_input_data(self, data: Any = None, **kwargs: Any) -> Any:
+        """The payload of a ``**kwargs`` handler: ``data``, else the one kwarg, else all of them."""
+        if data is not None:
+            return data
+        if "data" in kwargs:
+            return kwargs["data"]
+        if len(kwargs) == 1:
+            return next(iter(kwargs.values()))
+        if kwargs:
+            return kwargs
+        return {}
+
+    # -- execution context -------------------------------------------------------------------
+
+    def get_execution_context(self) -> Optional[ExecutionContext]:
+        """The flow, job and id this routine runs under, or None outside a handler."""
+        flow = getattr(self, "_current_flow", None)
+        job_state = _current_job_state.get()
+        if flow is None or job_state is None:
+            return None
+        routine_id = flow._get_routine_id(self)
+        if routine_id is None:
+            return None
+        return ExecutionContext(flow, job_state, routine_id)
+
+    def emit_deferred_event(self, event_name: str, **kwargs: Any) -> None:
+        """Keep ``event_name`` in the job, to be emitted when the job is resumed."""
+        ctx = self.get_execution_context()
+        if ctx is None:
+            raise RuntimeError(
+                f"Cannot emit deferred event: not in execution context ({self!r} has no current flow and job)"
+            )
+        ctx.job_state.add_deferred_event(ctx.routine_id, event_name, kwargs)
+
+    def send_output(self, output_type: str, **data: Any) -> None:
+        """Send ``data`` to the job's output handler."""
+        ctx = self.get_execution_context()
+        if ctx is None:
+            raise RuntimeError(
+                f"Cannot send output: not in execution context ({self!r} has no current flow and job)"
+            )
+        ctx.job_state.send_output(ctx.routine_id, output_type, data)
+
+    def __call__(self, **kwargs: Any) -> None:
+        """Deprecated no-op kept for 0.10 compatibility; flows call slots, not routines."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}[{self._id}]"

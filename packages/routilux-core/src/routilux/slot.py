@@ -1,0 +1,161 @@
+"""Slot: a named input of a routine, with a handler and a merge strategy."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
+
+from routilux._context import _current_job_state
+from routilux._dispatch import Invoker, make_invoker
+
+if TYPE_CHECKING:
+    from routilux.event import Event
+    from routilux.routine import Routine
+
+logger = logging.getLogger(__name__)
+
+MergeStrategy = Union[str, Callable[[Dict[str, Any], Dict[str, Any]], Any], None]
+
+
+class Slot:
+    """An input of a routine.
+
+    Incoming data is merged into ``_data`` with the slot's merge strategy
+    (``"override"``, ``"append"`` or a callable ``fn(old, new)``), and the
+    merged dict is passed to the handler following the dispatch rules of the
+    0.10 API. ``_data`` stays on the slot across calls and jobs.
+    """
+
+    def __init__(
+        self,
+        name: str = "",
+        routine: Optional["Routine"] = None,
+        handler: Optional[Callable[..., Any]] = None,
+        merge_strategy: MergeStrategy = "override",
+    ) -> None:
+        self.name = name
+        self.routine = routine
+        self.connected_events: List["Event"] = []
+        self._data: Dict[str, Any] = {}
+        # Guards read-modify-write merges (append, custom); override is one store.
+        self._merge_lock = threading.RLock()
+        self.handler = handler
+        self.merge_strategy = merge_strategy
+
+    # -- handler and strategy: the per-call shape is decided here, once ----------
+
+    @property
+    def handler(self) -> Optional[Callable[..., Any]]:
+        return self._handler
+
+    @handler.setter
+    def handler(self, handler: Optional[Callable[..., Any]]) -> None:
+        if handler is not None and not callable(handler):
+            raise TypeError(f"handler of {self!r} must be callable or None, got {handler!r}")
+        self._handler = handler
+        self._invoke: Invoker = make_invoker(handler)
+
+    @property
+    def merge_strategy(self) -> MergeStrategy:
+        return self._merge_strategy
+
+    @merge_strategy.setter
+    def merge_strategy(self, strategy: MergeStrategy) -> None:
+        self._merge_strategy = strategy
+        if strategy == "append":
+            self._merge = self._merge_append
+        elif callable(strategy):
+            self._merge = self._merge_custom
+        else:
+            # Unknown strings and None behave as override, as in 0.10.
+            self._merge = self._merge_override
+
+    # -- merging -------------------------------------------------------------------
+
+    def _merge_data(self, new_data: Dict[str, Any]) -> Any:
+        """Merge ``new_data`` into ``_data`` and return what the handler receives."""
+        return self._merge(new_data)
+
+    def _merge_override(self, new_data: Dict[str, Any]) -> Dict[str, Any]:
+        data = dict(new_data)
+        self._data = data
+        return data
+
+    def _merge_append(self, new_data: Dict[str, Any]) -> Dict[str, Any]:
+        with self._merge_lock:
+            stored = self._data
+            result: Dict[str, Any] = {}
+            for key, value in new_data.items():
+                existing = stored.get(key, _MISSING)
+                if existing is _MISSING:
+                    existing = stored[key] = []
+                elif not isinstance(existing, list):
+                    existing = stored[key] = [existing]
+                existing.append(value)
+                result[key] = existing
+            return result
+
+    def _merge_custom(self, new_data: Dict[str, Any]) -> Any:
+        with self._merge_lock:
+            result = self._merge_strategy(self._data, dict(new_data))  # type: ignore[operator]
+            self._data = result.copy() if isinstance(result, dict) else result
+            return result
+
+    # -- links -----------------------------------------------------------------------
+
+    def connect(self, event: "Event", param_mapping: Optional[Dict[str, str]] = None) -> None:
+        """Link this slot and ``event`` both ways (idempotent). Mapping lives on Connection."""
+        if event not in self.connected_events:
+            self.connected_events.append(event)
+        if self not in event.connected_slots:
+            event.connected_slots.append(self)
+
+    def disconnect(self, event: "Event") -> None:
+        """Remove the link with ``event`` both ways (idempotent)."""
+        if event in self.connected_events:
+            self.connected_events.remove(event)
+        if self in event.connected_slots:
+            event.connected_slots.remove(self)
+
+    # -- delivery ------------------------------------------------------------------
+
+    def receive(self, data: Dict[str, Any], job_state: Any = None, flow: Any = None) -> None:
+        """Merge ``data`` and call the handler; handler errors are logged, never raised.
+
+        With a ``job_state`` the handler sees it through
+        ``routilux.routine._current_job_state`` and a failure is reported to
+        the flow (``flow`` or the routine's current flow), which records it
+        and applies the routine's error handler.
+        """
+        merged = self._merge(data)
+        token = _current_job_state.set(job_state) if job_state is not None else None
+        try:
+            self._invoke(merged)
+        except Exception as error:
+            logger.exception("Error in handler of %r", self)
+            if job_state is not None and self.routine is not None:
+                owner = flow if flow is not None else getattr(self.routine, "_current_flow", None)
+                if owner is not None:
+                    owner._report_slot_error(self, data, error, job_state)
+        finally:
+            if token is not None:
+                _current_job_state.reset(token)
+
+    def call_handler(self, data: Dict[str, Any], propagate_exceptions: bool = False) -> None:
+        """Merge ``data`` and call the handler in the caller's context."""
+        merged = self._merge(data)
+        try:
+            self._invoke(merged)
+        except Exception:
+            if propagate_exceptions:
+                raise
+            logger.exception("Error in handler of %r", self)
+
+    def __repr__(self) -> str:
+        if self.routine is not None:
+            return f"Slot[{self.routine._id}.{self.name}]"
+        return f"Slot[{self.name}]"
+
+
+_MISSING = object()
