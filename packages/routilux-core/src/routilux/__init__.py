@@ -14,7 +14,12 @@ from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
 from routilux.flow import Flow
 from routilux.job_state import ExecutionRecord, JobState
-from routilux.output_handler import CallbackOutputHandler, NullOutputHandler, OutputHandler, QueueOutputHandler
+from routilux.output_handler import (
+    CallbackOutputHandler,
+    NullOutputHandler,
+    OutputHandler,
+    QueueOutputHandler,
+)
 from routilux.plugins.hookspecs import hookimpl, hookspec
 from routilux.routine import ExecutionContext, Routine
 from routilux.slot import Slot

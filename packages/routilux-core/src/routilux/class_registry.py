@@ -25,8 +25,8 @@ def register_serializable(cls: T) -> T:
     """
     if not isinstance(cls, type):
         raise TypeError(f"register_serializable decorates classes, got {cls!r}")
-    for name, param in inspect.signature(cls.__init__).parameters.items():
-        if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+    for name, param in inspect.signature(cls).parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.default is param.empty:
             raise TypeError(
@@ -38,7 +38,8 @@ def register_serializable(cls: T) -> T:
         if existing is not None and existing is not cls:
             raise ValueError(
                 f"Class name conflict: {cls.__name__!r} is already registered for "
-                f"{existing.__module__}.{existing.__qualname__}; cannot register {cls.__module__}.{cls.__qualname__}"
+                f"{existing.__module__}.{existing.__qualname__}; "
+                f"cannot register {cls.__module__}.{cls.__qualname__}"
             )
         _classes[cls.__name__] = cls
     return cls

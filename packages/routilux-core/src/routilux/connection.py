@@ -24,7 +24,9 @@ class Connection:
         param_mapping: Optional[Dict[str, str]] = None,
     ) -> None:
         if param_mapping is not None and not isinstance(param_mapping, dict):
-            raise TypeError(f"param_mapping must be a dict of event param -> slot param, got {param_mapping!r}")
+            raise TypeError(
+                f"param_mapping must be a dict of event param -> slot param, got {param_mapping!r}"
+            )
         self.source_event = source_event
         self.target_slot = target_slot
         self.param_mapping: Dict[str, str] = param_mapping or {}

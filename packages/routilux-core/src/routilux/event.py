@@ -42,17 +42,16 @@ class Event:
         """
         if flow is None and self.routine is not None:
             flow = getattr(self.routine, "_current_flow", None)
-        self._send(flow, kwargs, kwargs.pop("job_state", None))
-
-    def _send(self, flow: Any, payload: Dict[str, Any], job_state: Any) -> None:
+        job_state = kwargs.pop("job_state", None)
         if flow is None:
-            # Outside a flow: synchronous delivery, unmapped and without a job.
-            for slot in list(self.connected_slots):
-                slot.receive(payload)
-            return
-        if job_state is None:
-            job_state = _current_job_state.get()
-        flow._route(self, payload, job_state)
+            self._deliver_now(kwargs)
+        else:
+            flow._route(self, kwargs, job_state if job_state is not None else _current_job_state.get())
+
+    def _deliver_now(self, payload: Dict[str, Any]) -> None:
+        """Outside a flow: every connected slot receives ``payload`` synchronously, unmapped, with no job."""
+        for slot in list(self.connected_slots):
+            slot.receive(payload)
 
     def __repr__(self) -> str:
         if self.routine is not None:

@@ -10,7 +10,9 @@ from typing import Any, Deque, Dict, List, Optional, Tuple
 #: Event records kept by a tracker; older ones are dropped first.
 DEFAULT_EVENT_LIMIT = 1000
 
-_EventRecord = Tuple[float, Optional[str], str, Optional[str], Optional[Dict[str, Any]]]
+# Either (ts, source_id, event_name, target_id, data) from record_event(), or the engine's
+# cheaper (ts, event, first_target_slot, data), named only when read.
+_EventRecord = Tuple[Any, ...]
 
 
 class ExecutionTracker:
@@ -29,16 +31,7 @@ class ExecutionTracker:
 
     @property
     def event_flow(self) -> List[Dict[str, Any]]:
-        return [
-            {
-                "timestamp": datetime.fromtimestamp(ts).isoformat(),
-                "source_routine_id": source,
-                "event_name": event,
-                "target_routine_id": target,
-                "data": data or {},
-            }
-            for ts, source, event, target, data in list(self._events)
-        ]
+        return [_event_dict(record) for record in list(self._events)]
 
     @event_flow.setter
     def event_flow(self, records: List[Dict[str, Any]]) -> None:
@@ -128,3 +121,20 @@ class ExecutionTracker:
 
     def __repr__(self) -> str:
         return f"ExecutionTracker[{self.flow_id}]"
+
+
+def _event_dict(record: _EventRecord) -> Dict[str, Any]:
+    if len(record) == 4:
+        ts, event, slot, data = record
+        source = getattr(event.routine, "_id", None)
+        name = event.name
+        target = getattr(getattr(slot, "routine", None), "_id", None)
+    else:
+        ts, source, name, target, data = record
+    return {
+        "timestamp": datetime.fromtimestamp(ts).isoformat(),
+        "source_routine_id": source,
+        "event_name": name,
+        "target_routine_id": target,
+        "data": data or {},
+    }

@@ -104,7 +104,9 @@ class JobState:
         if emits is not None:
             emits.append((time.time(), routine_id, event_name, data))
 
-    def record_execution(self, routine_id: str, event_name: str, data: Optional[Dict[str, Any]] = None) -> None:
+    def record_execution(
+        self, routine_id: str, event_name: str, data: Optional[Dict[str, Any]] = None
+    ) -> None:
         """Append a record timestamped now."""
         record = ExecutionRecord(routine_id, event_name, data)
         self._records.append(record)
@@ -215,7 +217,9 @@ class JobState:
         self.shared_log.append(entry)
         self._touch()
 
-    def get_shared_log(self, filter_func: Optional[Callable[[Dict[str, Any]], bool]] = None) -> List[Dict[str, Any]]:
+    def get_shared_log(
+        self, filter_func: Optional[Callable[[Dict[str, Any]], bool]] = None
+    ) -> List[Dict[str, Any]]:
         if filter_func is None:
             return list(self.shared_log)
         return [entry for entry in self.shared_log if filter_func(entry)]
@@ -230,7 +234,8 @@ class JobState:
         if handler is not None:
             try:
                 handler.handle(
-                    job_id=self.job_id, routine_id=routine_id, output_type=output_type, data=data, timestamp=now
+                    job_id=self.job_id, routine_id=routine_id, output_type=output_type,
+                    data=data, timestamp=now,
                 )
             except Exception as error:  # a broken sink must not break the job
                 warnings.warn(f"Output handler failed: {error}", stacklevel=2)

@@ -101,7 +101,9 @@ class Routine:
         """Failures of this routine are tolerated (CONTINUE unless ``strategy`` says SKIP)."""
         self._error_handler = ErrorHandler(strategy=strategy or ErrorStrategy.CONTINUE, is_critical=False)
 
-    def set_as_critical(self, max_retries: int = 3, retry_delay: float = 1.0, retry_backoff: float = 2.0) -> None:
+    def set_as_critical(
+        self, max_retries: int = 3, retry_delay: float = 1.0, retry_backoff: float = 2.0
+    ) -> None:
         """Failures of this routine are retried, then fail the job."""
         self._error_handler = ErrorHandler(
             strategy=ErrorStrategy.RETRY,
@@ -127,7 +129,11 @@ class Routine:
             )
         if flow is None:
             flow = self._current_flow
-        event._send(flow, kwargs, kwargs.pop("job_state", None))
+        job_state = kwargs.pop("job_state", None)
+        if flow is None:
+            event._deliver_now(kwargs)
+        else:
+            flow._route(event, kwargs, job_state if job_state is not None else _current_job_state.get())
 
     def _extract_input_data(self, data: Any = None, **kwargs: Any) -> Any:
         """The payload of a ``**kwargs`` handler: ``data``, else the one kwarg, else all of them."""

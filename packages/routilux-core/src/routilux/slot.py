@@ -97,8 +97,9 @@ class Slot:
             return result
 
     def _merge_custom(self, new_data: Dict[str, Any]) -> Any:
+        merge: Callable[[Dict[str, Any], Dict[str, Any]], Any] = self._merge_strategy  # type: ignore[assignment]
         with self._merge_lock:
-            result = self._merge_strategy(self._data, dict(new_data))  # type: ignore[operator]
+            result = merge(self._data, dict(new_data))
             self._data = result.copy() if isinstance(result, dict) else result
             return result
 

@@ -18,6 +18,7 @@ import threading
 import time
 import warnings
 from datetime import datetime
+from time import time as _now
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from routilux._context import _current_job_state
@@ -121,20 +122,21 @@ class Engine:
         """Queue one activation of every slot connected to ``event``."""
         flow = self.flow
         slots = event.connected_slots
+        now = _now()
         tracker = flow.execution_tracker
         if tracker is not None:
-            target = slots[0].routine if slots else None
-            tracker.record_event(
-                getattr(event.routine, "_id", None), event.name, getattr(target, "_id", None), data
-            )
+            # Compact on purpose (this runs per emit): the tracker names things when read.
+            tracker._events.append((now, event, slots[0] if slots else None, data))
         if job is None:
             connections = flow._event_slot_connections
             for slot in slots:
                 self._submit((slot, data, connections.get((event, slot)), None, 0))
             return
-        routine_id = flow._routine_ids.get(event.routine)
-        if routine_id is not None:
-            job._record_emit(routine_id, event.name, data)
+        emits = job._emits
+        if emits is not None:
+            routine_id = flow._routine_ids.get(event.routine)
+            if routine_id is not None:
+                emits.append((now, routine_id, event.name, data))
         if not slots:
             return
         gate = job._gate
@@ -144,11 +146,12 @@ class Engine:
         if inflight is None:
             inflight = self._track(job)
         connections = flow._event_slot_connections
+        submit = self._submit
         for slot in slots:
             inflight.append(None)
             activation = (slot, data, connections.get((event, slot)), job, 0)
             if gate is None:
-                self._submit(activation)
+                submit(activation)
             else:
                 self._hold(job, activation)
 
@@ -160,7 +163,7 @@ class Engine:
         if job is not None and job._gate is not None and not self._admit(job, activation):
             return
         try:
-            if connection is not None:
+            if connection is not None and connection.param_mapping:
                 data = connection._apply_mapping(data)
             routine = slot.routine
             if routine is not None:
@@ -288,8 +291,10 @@ class Engine:
             routine = routines.get(entry.get("routine_id"))
             event_name = entry.get("event_name")
             if routine is None or routine.get_event(event_name) is None:
-                warnings.warn(f"Deferred event {event_name!r} of {entry.get('routine_id')!r} not found; dropped",
-                              stacklevel=3)
+                warnings.warn(
+                    f"Deferred event {event_name!r} of {entry.get('routine_id')!r} not found; dropped",
+                    stacklevel=3,
+                )
                 continue
             try:
                 routine.emit(event_name, flow=self.flow, job_state=job, **(entry.get("data") or {}))
@@ -357,7 +362,8 @@ class Engine:
                 event = source.get_event(entry.get("connection_source_event_name"))
                 if event is not None:
                     connection = flow._find_connection(event, slot)
-            restored.append((slot, dict(entry.get("data") or {}), connection, job, int(entry.get("retry_count") or 0)))
+            attempt = int(entry.get("retry_count") or 0)
+            restored.append((slot, dict(entry.get("data") or {}), connection, job, attempt))
         return restored
 
     # -- failures ------------------------------------------------------------------------------
@@ -366,15 +372,14 @@ class Engine:
         """A handler failed in a direct ``Slot.receive(..., job_state=...)`` call."""
         self._failed((slot, data, None, job, 0), error, default_stop=False)
 
-    def _failed(self, activation: Activation, error: Exception, *, default_stop: bool) -> None:
+    def _failed(self, activation: Activation, error: BaseException, *, default_stop: bool) -> None:
         slot, data, connection, job, attempt = activation
         routine = slot.routine
-        flow = self.flow
-        routine_id = flow._routine_ids.get(routine) if routine is not None else None
-        if routine_id is None and routine is not None:
-            routine_id = routine._id
         if job is None or routine is None:
             return
+        flow = self.flow
+        # A routine outside this flow (a direct receive) is known by its own id.
+        routine_id: str = flow._routine_ids.get(routine) or routine._id
         record = {"slot": slot.name, "error": str(error)}
         handler: Optional[ErrorHandler] = routine.get_error_handler() or flow.error_handler
         if handler is None:
@@ -397,7 +402,7 @@ class Engine:
                 job.record_execution(routine_id, "error", record)
             self._fail_routine(job, routine_id, error)
 
-    def _fail_routine(self, job: JobState, routine_id: str, error: Exception) -> None:
+    def _fail_routine(self, job: JobState, routine_id: str, error: BaseException) -> None:
         job.update_routine_state(routine_id, {"status": "failed", "error": str(error)})
         self._stop(job)
 
@@ -439,7 +444,8 @@ class Engine:
             _current_job_state.reset(token)
             self.release(job)
         if tracker is not None and job.status == "failed":
-            tracker.record_routine_end(entry_id, "failed", error=job.routine_states.get(entry_id, {}).get("error"))
+            message = job.routine_states.get(entry_id, {}).get("error")
+            tracker.record_routine_end(entry_id, "failed", error=message)
 
     def _entry_failed(
         self, job: JobState, entry_id: str, routine: Any, params: Dict[str, Any], error: Exception,

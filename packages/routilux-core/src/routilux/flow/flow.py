@@ -219,7 +219,9 @@ class Flow:
                 f"JobState flow_id '{job_state.flow_id}' does not match Flow flow_id '{self.flow_id}'"
             )
 
-    def pause(self, job_state: JobState, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None) -> None:
+    def pause(
+        self, job_state: JobState, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None
+    ) -> None:
         """Pause this job (only it): running activations finish, the rest are kept in the job."""
         self._check_job(job_state)
         self._engine.pause(job_state, reason, checkpoint)
@@ -229,7 +231,9 @@ class Flow:
         self._check_job(job_state)
         current = job_state.current_routine_id
         if current is not None and current not in self.routines:
-            raise ValueError(f"Current routine '{current}' not found in flow; routines: {sorted(self.routines)}")
+            raise ValueError(
+                f"Current routine '{current}' not found in flow; routines: {sorted(self.routines)}"
+            )
         for member in self.routines.values():
             member._current_flow = self
         self._engine.resume(job_state)
@@ -244,10 +248,14 @@ class Flow:
     def _paused(self) -> bool:
         return any(job._gate == "paused" for job in list(self._engine.active_jobs))
 
-    def _report_slot_error(self, slot: Slot, data: Dict[str, Any], error: Exception, job_state: JobState) -> None:
+    def _report_slot_error(
+        self, slot: Slot, data: Dict[str, Any], error: Exception, job_state: JobState
+    ) -> None:
         self._engine.report_slot_error(slot, data, error, job_state)
 
-    def wait_for_completion(self, timeout: Optional[float] = None, job_state: Optional[JobState] = None) -> bool:
+    def wait_for_completion(
+        self, timeout: Optional[float] = None, job_state: Optional[JobState] = None
+    ) -> bool:
         """Deprecated: use ``JobState.wait_for_completion(flow, job_state, timeout)``."""
         if job_state is not None:
             warnings.warn(
