@@ -7,6 +7,15 @@ routine types are plugins (see :mod:`routilux.plugins`).
 
 from typing import Any
 
+from routilux.analysis import (
+    BaseFormatter,
+    RoutineAnalyzer,
+    RoutineMarkdownFormatter,
+    WorkflowAnalyzer,
+    WorkflowD2Formatter,
+    analyze_routine_file,
+    analyze_workflow,
+)
 from routilux.class_registry import register_serializable
 from routilux.connection import Connection
 from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler, ErrorStrategy
@@ -34,6 +43,7 @@ _STD_ROUTINES = (
 )
 
 __all__ = [
+    "BaseFormatter",
     "CallbackOutputHandler",
     "Connection",
     "ErrorAction",
@@ -51,8 +61,14 @@ __all__ = [
     "OutputHandler",
     "QueueOutputHandler",
     "Routine",
+    "RoutineAnalyzer",
+    "RoutineMarkdownFormatter",
     "Slot",
+    "WorkflowAnalyzer",
+    "WorkflowD2Formatter",
     "__version__",
+    "analyze_routine_file",
+    "analyze_workflow",
     "hookimpl",
     "hookspec",
     "register_serializable",

@@ -55,5 +55,21 @@ class Connection:
         if self.source_event is not None and self.target_slot is not None:
             self.source_event.disconnect(self.target_slot)
 
+    def serialize(self) -> Dict[str, Any]:
+        """``{"_type": "Connection", "param_mapping", "_source_event_name", "_target_slot_name"}``
+        (the name keys only for ends that exist; ``Flow.serialize`` adds the routine ids)."""
+        from routilux.serialization.model import serialize_connection
+
+        return serialize_connection(self)
+
+    def deserialize(self, data: Dict[str, Any]) -> "Connection":
+        """Restore ``param_mapping``; the reference keys are kept as private attributes.
+
+        The ends are not linked here: ``Flow.deserialize`` (or the caller) sets them.
+        """
+        from routilux.serialization.model import deserialize_connection
+
+        return deserialize_connection(self, data)
+
     def __repr__(self) -> str:
         return f"Connection[{self.source_event!r} -> {self.target_slot!r}]"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from typing import Any, Callable, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
 
 import attrs
 
@@ -158,6 +158,18 @@ class ErrorHandler:
         if decision.action is ErrorAction.RETRY and decision.delay > 0:
             time.sleep(decision.delay)
         return decision.proceed
+
+    def serialize(self) -> Dict[str, Any]:
+        """The handler's settings, the strategy as its name; ``retryable_exceptions`` is not stored."""
+        from routilux.serialization.model import serialize_error_handler
+
+        return serialize_error_handler(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ErrorHandler":
+        """Restore the settings; the strategy name becomes the enum (or a plugin strategy name)."""
+        from routilux.serialization.model import deserialize_error_handler
+
+        return deserialize_error_handler(self, data)
 
     def __repr__(self) -> str:
         return f"ErrorHandler[{self.strategy_name}, retries={self.retry_count}/{self.max_retries}]"

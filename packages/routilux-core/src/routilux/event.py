@@ -53,6 +53,24 @@ class Event:
         for slot in list(self.connected_slots):
             slot.receive(payload)
 
+    def serialize(self) -> Dict[str, Any]:
+        """``{"_type": "Event", "name", "output_params"}``."""
+        from routilux.serialization.model import serialize_event
+
+        return serialize_event(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Event":
+        """Restore ``name`` and ``output_params`` (links are restored by ``Flow.deserialize``)."""
+        from routilux.serialization.model import deserialize_event
+
+        return deserialize_event(self, data)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """A pickled event is detached: its links would drag the whole graph along."""
+        state = self.__dict__.copy()
+        state["connected_slots"] = []
+        return state
+
     def __repr__(self) -> str:
         if self.routine is not None:
             return f"Event[{self.routine._id}.{self.name}]"

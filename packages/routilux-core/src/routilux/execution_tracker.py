@@ -119,6 +119,17 @@ class ExecutionTracker:
             "avg_routine_time": total / len(averages) if averages else 0,
         }
 
+    def serialize(self) -> Dict[str, Any]:
+        """``flow_id``, ``routine_executions``, ``event_flow`` and ``performance_metrics``."""
+        from routilux.serialization.jobs import serialize_tracker
+
+        return serialize_tracker(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ExecutionTracker":
+        from routilux.serialization.jobs import deserialize_tracker
+
+        return deserialize_tracker(self, data)
+
     def __repr__(self) -> str:
         return f"ExecutionTracker[{self.flow_id}]"
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 import time
 import uuid
 import warnings
 from datetime import datetime
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from routilux.class_registry import register_serializable
 
@@ -20,13 +21,13 @@ logger = logging.getLogger(__name__)
 #: Emit records kept per job by default; older ones are dropped first.
 DEFAULT_HISTORY_LIMIT = 1000
 
-#: Statuses after which a job does no more work unless resumed.
-SETTLED_STATUSES = frozenset({"completed", "failed", "cancelled", "paused"})
+#: Statuses after which a job does no more work.
+FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 
 #: Seconds between two calls of a waiter's progress callback.
 _PROGRESS_INTERVAL = 5.0
 
-# (timestamp from time.time(), routine_id, event_name, data)
+# (timestamp from time.time(), routine_id, event_name, data): appended by the engine per emit.
 _EmitRecord = Tuple[float, str, str, Dict[str, Any]]
 
 
@@ -46,6 +47,17 @@ class ExecutionRecord:
         self.event_name = event_name
         self.data: Dict[str, Any] = data or {}
         self.timestamp: datetime = timestamp if timestamp is not None else datetime.now()
+
+    def serialize(self) -> Dict[str, Any]:
+        """``{"_type": "ExecutionRecord", "routine_id", "event_name", "data", "timestamp": <iso>}``."""
+        from routilux.serialization.jobs import serialize_record
+
+        return serialize_record(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ExecutionRecord":
+        from routilux.serialization.jobs import deserialize_record
+
+        return deserialize_record(self, data)
 
     def __repr__(self) -> str:
         return f"ExecutionRecord[{self.routine_id}.{self.event_name}@{self.timestamp}]"
@@ -93,16 +105,14 @@ class JobState:
     # -- history ------------------------------------------------------------------------
 
     def set_history_limit(self, limit: Optional[int]) -> None:
-        """Keep at most ``limit`` emit records (0: none, None: unbounded); existing ones are kept."""
+        """Keep at most ``limit`` emit records (0: none, None: unbounded).
+
+        The newest existing records are kept up to the new limit; 0 drops them all.
+        """
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise ValueError(f"history_limit must be a non-negative int or None, got {limit!r}")
         old = self._emits
         self._emits = None if limit == 0 else collections.deque(old or (), maxlen=limit)
-
-    def _record_emit(self, routine_id: str, event_name: str, data: Dict[str, Any]) -> None:
-        emits = self._emits
-        if emits is not None:
-            emits.append((time.time(), routine_id, event_name, data))
 
     def record_execution(
         self, routine_id: str, event_name: str, data: Optional[Dict[str, Any]] = None
@@ -264,12 +274,15 @@ class JobState:
         ``check_interval`` and ``stability_delay`` are accepted for 0.10
         compatibility; completion is signalled by the engine, not polled.
         """
-        if job_state.status in SETTLED_STATUSES:
+        if job_state._settled.is_set() or job_state.status in FINAL_STATUSES:
             return True
-        if job_state._inflight is None and job_state.status == "running":
-            # Marked running but never run by an engine: nothing is in flight.
-            job_state._finish()
-            return True
+        if job_state._inflight is None:
+            # Never run by an engine here (built by hand, or loaded): nothing is in flight.
+            if job_state.status == "running":
+                job_state._finish()
+                return True
+            if job_state.status == "paused":
+                return True
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             wait: Optional[float] = None
@@ -280,7 +293,7 @@ class JobState:
                     return False
             if progress_callback is not None:
                 wait = _PROGRESS_INTERVAL if wait is None else min(wait, _PROGRESS_INTERVAL)
-            if job_state._settled.wait(wait) or job_state.status in SETTLED_STATUSES:
+            if job_state._settled.wait(wait) or job_state.status in FINAL_STATUSES:
                 return True
             if progress_callback is not None:
                 progress_callback(len(job_state._held), len(job_state._inflight or ()), job_state.status)
@@ -308,7 +321,7 @@ class JobState:
         while True:
             if holds():
                 return True
-            if job_state.status in ("completed", "failed", "cancelled"):
+            if job_state.status in FINAL_STATUSES:
                 return holds()
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -317,6 +330,60 @@ class JobState:
                 last_progress = now
                 progress_callback(len(job_state._held), len(job_state._inflight or ()), job_state.status)
             job_state._settled.wait(check_interval)
+
+    # -- serialization and files ----------------------------------------------------------------
+
+    def serialize(self) -> Dict[str, Any]:
+        """Every field but the output handler, timestamps as ISO strings.
+
+        Safe to call while the job runs (containers are snapshotted), and
+        ``json.dumps``-able whenever the data the routines put in it is. The
+        pending activations of a paused job (``pending_tasks``) are included,
+        so the job can be resumed by another process.
+        """
+        from routilux.serialization.jobs import serialize_job
+
+        return serialize_job(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "JobState":
+        """Restore every field from :meth:`serialize` data (``data`` is not changed).
+
+        Raises ``ValueError``/``TypeError`` naming the field for malformed data.
+        """
+        from routilux.serialization.jobs import deserialize_job
+
+        return deserialize_job(self, data)
+
+    def save(self, filepath: "Union[str, os.PathLike[str]]", serializer: Any = None) -> None:
+        """Write the job to ``filepath`` atomically (parent directories are created).
+
+        ``serializer`` names a registered serializer plugin (or is a
+        ``SerializerSpec``); by default the file suffix chooses it, falling
+        back to ``"json"``. Without any serializer plugin installed this
+        raises an error saying to install ``routilux-json-store``.
+        """
+        from routilux.serialization.files import write_data
+
+        write_data(filepath, self.serialize(), serializer)
+
+    @classmethod
+    def load(cls, filepath: "Union[str, os.PathLike[str]]", serializer: Any = None) -> "JobState":
+        """Read a job written by :meth:`save`.
+
+        ``FileNotFoundError`` for a missing file; ``ValueError`` for a file that
+        cannot be decoded or does not hold a ``"JobState"``.
+        """
+        from routilux.serialization.files import read_data
+
+        data = read_data(filepath, serializer)
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"{os.fspath(filepath)!r} does not hold a JobState: it holds {type(data).__name__}"
+            )
+        kind = data.get("_type")
+        if kind != "JobState":
+            raise ValueError(f"{os.fspath(filepath)!r} does not hold a JobState: its '_type' is {kind!r:.80}")
+        return cls().deserialize(data)
 
     # -- engine side ---------------------------------------------------------------------------
 

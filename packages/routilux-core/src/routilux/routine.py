@@ -178,8 +178,39 @@ class Routine:
             )
         ctx.job_state.send_output(ctx.routine_id, output_type, data)
 
+    # -- serialization -----------------------------------------------------------------------
+
+    def serialize(self) -> Dict[str, Any]:
+        """``{"_type": <class name>, "_id", "_config", "_error_handler", "_slots", "_events"}``.
+
+        Callables (handlers, merge strategies, callables in the config) are
+        stored as references (see :mod:`routilux.serialization.callables`).
+        """
+        from routilux.serialization.model import serialize_routine
+
+        return serialize_routine(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Routine":
+        """Restore this routine in place from :meth:`serialize` data.
+
+        Slots and events that already exist (defined by ``__init__``) are kept
+        and updated; method handlers stored for this routine's ``_id`` resolve
+        to ``self``; a handler that cannot be restored leaves the existing one.
+        ``registry`` (an :class:`~routilux.serialization.ObjectRegistry`)
+        resolves references to other routines of a flow being restored.
+        """
+        from routilux.serialization.model import deserialize_routine
+
+        return deserialize_routine(self, data, registry)
+
     def __call__(self, **kwargs: Any) -> None:
         """Deprecated no-op kept for 0.10 compatibility; flows call slots, not routines."""
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickles without the current flow (threads and locks); events and slots come detached."""
+        state = self.__dict__.copy()
+        state["_current_flow"] = None
+        return state
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[{self._id}]"

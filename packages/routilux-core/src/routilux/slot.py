@@ -153,6 +153,36 @@ class Slot:
                 raise
             logger.exception("Error in handler of %r", self)
 
+    # -- serialization -----------------------------------------------------------------
+
+    def serialize(self) -> Dict[str, Any]:
+        """``{"_type": "Slot", "name", "_data", "handler", "merge_strategy"}``; callables as references."""
+        from routilux.serialization.model import serialize_slot
+
+        return serialize_slot(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Slot":
+        """Restore from :meth:`serialize` data; callables that cannot be restored become None."""
+        from routilux.serialization.model import deserialize_slot
+
+        return deserialize_slot(self, data, registry)
+
+    # -- pickling (remote executors ship routines to workers) -------------------------
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """Everything but the lock and the cached call shapes; links to events stay behind."""
+        state = self.__dict__.copy()
+        for transient in ("_merge_lock", "_invoke", "_merge"):
+            state.pop(transient, None)
+        state["connected_events"] = []
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._merge_lock = threading.RLock()
+        self.handler = state.get("_handler")
+        self.merge_strategy = state.get("_merge_strategy", "override")
+
     def __repr__(self) -> str:
         if self.routine is not None:
             return f"Slot[{self.routine._id}.{self.name}]"

@@ -109,12 +109,8 @@ class Engine:
                 return  # another thread finished it
             job._finish()
             self.active_jobs.discard(job)
-        if job._gate is not None:
-            self._notify_gate()
-
-    def _notify_gate(self) -> None:
-        with self._gate_cond:
-            self._gate_cond.notify_all()
+        if job._gate == _PAUSED:
+            self._settle_pause(job)
 
     # -- routing -------------------------------------------------------------------------
 
@@ -237,27 +233,34 @@ class Engine:
 
     def _hold(self, job: JobState, activation: Activation) -> None:
         job._held.append(activation)
-        if job.status == "paused":
-            # Held after pause() returned (a pausing handler emitting): keep the snapshot whole.
-            job.pending_tasks.append(self._describe(activation))
-        self._notify_gate()
+        self._settle_pause(job)
+
+    def _settle_pause(self, job: JobState) -> None:
+        """Complete a pause once every unit of work of the job is held."""
+        with self._gate_cond:
+            if job._settled.is_set() or len(job._inflight or ()) != len(job._held):
+                return
+            job.pending_tasks = [self._describe(a) for a in list(job._held)]
+            job._settled.set()
+            self._gate_cond.notify_all()
 
     def pause(self, job: JobState, reason: str, checkpoint: Optional[Dict[str, Any]]) -> None:
+        """Hold the job's work; returns once nothing of it runs (at once from inside its handlers).
+
+        Called from a handler of the job itself, it cannot wait for that
+        handler: the pause completes (``pending_tasks`` filled, waiters woken)
+        when the handler returns and the job's queued work has been held.
+        """
         job._gate = _PAUSED
-        # A handler of this job pausing it waits for everything but itself.
-        own = 1 if _current_job_state.get() is job else 0
-
-        def quiet() -> bool:
-            return len(job._inflight or ()) - len(job._held) <= own
-
-        with self._gate_cond:
-            self._gate_cond.wait_for(quiet)
-        job.pending_tasks = [self._describe(a) for a in list(job._held)]
         job._set_paused(reason, checkpoint)
+        held, inflight = len(job._held), len(job._inflight or ())
         job.pause_points[-1].update(
-            pending_tasks_count=len(job._held), active_tasks_count=own, queue_size=len(job._held)
+            pending_tasks_count=held, active_tasks_count=inflight - held, queue_size=held
         )
-        job._settled.set()
+        self._settle_pause(job)
+        if _current_job_state.get() is not job:
+            with self._gate_cond:
+                self._gate_cond.wait_for(job._settled.is_set)
 
     def resume(self, job: JobState) -> None:
         held = job._held

@@ -291,5 +291,36 @@ class Flow:
             self._wait_all(timeout)
         self._engine.shutdown(wait=wait)
 
+    # -- serialization -------------------------------------------------------------------------
+
+    def serialize(self) -> Dict[str, Any]:
+        """The flow's structure as plain data (no job state; jobs serialize themselves).
+
+        Keys: ``_type`` ("Flow"), ``flow_id``, ``execution_strategy``,
+        ``max_workers``, ``execution_timeout``, ``history_limit``,
+        ``error_handler``, ``routines`` (flow key -> routine data) and
+        ``connections`` (each with the flow keys of its two routines). Raises
+        ``TypeError`` naming a routine whose class cannot be created without
+        arguments (it could not be restored).
+        """
+        from routilux.serialization.flows import serialize_flow
+
+        return serialize_flow(self)
+
+    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Flow":
+        """Replace this flow's structure with the one in ``data``; returns the flow.
+
+        Routines are re-created from their ``_type`` (see
+        :func:`routilux.serialization.resolve_class`) under the same flow keys,
+        and every connection joins the same two routines as before.
+        Connections whose ends cannot be found are dropped with a warning.
+        The new structure is built completely before the flow is touched: on
+        ``ValueError``/``TypeError`` the flow is unchanged. ``data`` is not
+        changed.
+        """
+        from routilux.serialization.flows import deserialize_flow
+
+        return deserialize_flow(self, data, registry)
+
     def __repr__(self) -> str:
         return f"Flow[{self.flow_id}]"

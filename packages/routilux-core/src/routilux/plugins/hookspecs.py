@@ -59,22 +59,15 @@ def routilux_register_executors() -> Sequence[ExecutorSpec]:
     """Return the executors this plugin provides.
 
     ``Flow(execution_strategy="<name>")`` selects one. The factory is called
-    as ``factory(max_workers=<int>, **options)`` and must return an object
-    implementing the executor contract documented in
-    :mod:`routilux.engine.executor`:
-
-    * ``submit(activation)`` schedules one slot activation. A local executor
-      runs it with ``activation.run()`` on a thread of its own; that call
-      merges the data, calls the handler, routes its emits back through the
-      flow and applies the error strategy.
-    * An executor that runs handlers in another process or machine calls
-      ``activation.prepare_remote()`` locally (merging the slot data), ships
-      the returned picklable ``RemoteCall`` to the worker, runs it there with
-      ``RemoteCall.run()`` (which captures the handler's emits instead of
-      routing them) and hands the ``RemoteResult`` back with
-      ``activation.finish_remote(result)`` on any local thread: the flow then
-      routes the captured emits and applies the error strategy exactly as for
-      a local run.
-    * ``shutdown(wait=True)`` stops its threads or cluster; the flow may
-      later call ``submit`` again, so the executor restarts lazily.
+    as ``factory(max_workers=<int>, **options)`` (options from
+    ``Flow(executor_options=...)``) and returns an object with
+    ``start(runner)``, ``submit(activation)`` and ``shutdown(wait=True)``.
+    Activations are opaque: a local executor runs one with
+    ``runner.run(activation)`` on a thread of its own; an executor that runs
+    handlers in another process or machine uses
+    ``runner.prepare_remote(activation)`` (locally) → ``RemoteCall.run()``
+    (remotely, emits captured) → ``runner.finish_remote(activation, result)``
+    (locally), and the flow routes the captured emits and applies the error
+    strategy as for a local run. The full contract is documented in
+    :mod:`routilux.engine.executor`.
     """

@@ -1,0 +1,1 @@
+"""Plugin modules used by the engine tests (imported through fake entry points)."""

@@ -1,0 +1,479 @@
+"""The ``dask`` executor: slot activations run on the workers of a Dask cluster.
+
+How an activation travels
+    The flow calls :meth:`DaskExecutor.submit` from whatever thread emitted; it
+    only appends the activation to a local queue. One dispatcher thread per
+    executor takes activations in submit order while fewer than
+    ``max_workers`` are in flight, calls ``runner.prepare_remote(activation)``
+    (the slot's merge happens here, locally, in submit order), pickles the
+    returned :class:`~routilux.engine.executor.RemoteCall` and submits it to
+    the cluster. On the worker the handler runs with its emits captured; the
+    :class:`~routilux.engine.executor.RemoteResult` comes back and a done
+    callback hands it to ``runner.finish_remote``, which routes the emits and
+    applies the routine's error strategy exactly as for a local run. Ordering
+    guarantees, error strategies (RETRY re-submits through the engine), job
+    state, history, pause/resume/cancel and ``JobState.wait_for_completion``
+    therefore behave as with the ``concurrent`` executor; with
+    ``max_workers=1`` activations also run one at a time in submit order.
+
+What runs remotely, and the picklability contract
+    What is shipped is a *snapshot* of the routine that owns the slot: its
+    class, its instance attributes (config, error handler, your own fields),
+    its slots and events, and the merged data. The snapshot does not include
+    the flow, the other routines of the graph (links between events and slots
+    are cut), the slot's buffered data or its lock. So:
+
+    * the routine's class, its attributes and its handlers must be picklable
+      by ``cloudpickle`` (classes and functions of ``__main__`` or of modules
+      registered with ``cloudpickle.register_pickle_by_value`` travel by
+      value; others must be importable on the workers);
+    * state that a handler mutates on the worker **does not come back**: only
+      the handler's emits (and its exception) do. Results must leave a handler
+      as emitted events;
+    * inside a remote handler ``self.emit(...)`` works; ``send_output``,
+      ``emit_deferred_event`` and ``get_execution_context()`` have no flow or
+      job there (they raise, or return None);
+    * emitted payloads must be picklable too.
+
+    A routine that cannot be pickled is not sent: the activation fails with a
+    :class:`RoutinePicklingError` (a ``TypeError``) naming the routine, which
+    is logged and goes through the routine's error strategy like any handler
+    error (recorded in the job; with the ``stop`` strategy the job fails).
+
+Lost workers
+    If a worker process dies while running an activation, the scheduler
+    reschedules the task on another worker up to the cluster's
+    ``distributed.scheduler.allowed-failures`` times. When it gives up
+    (``KilledWorker``), or the connection to the cluster is lost, or the task
+    is cancelled, the activation finishes with
+    ``RemoteResult.lost("worker running <routine> died: ...")``: the error
+    strategy decides (RETRY re-submits, STOP fails the job with that error).
+    A job never waits forever on a dead worker.
+"""
+
+from __future__ import annotations
+
+import collections
+import copyreg
+import io
+import logging
+import pickle
+import queue
+import threading
+import traceback
+from typing import Any, Callable, Deque, Dict, Optional, Tuple
+
+import cloudpickle
+
+from routilux import Routine
+from routilux.engine.executor import Activation, ActivationRunner, RemoteCall, RemoteResult
+from routilux.event import Event
+from routilux.slot import Slot
+
+logger = logging.getLogger("routilux_dask")
+
+__all__ = ["DaskExecutor", "RoutinePicklingError", "dask_executor", "dumps_call"]
+
+
+class RoutinePicklingError(TypeError):
+    """A routine (or the data of its activation) cannot be pickled for the dask executor."""
+
+
+# -- pickling a routine snapshot ---------------------------------------------------------------
+
+_OBJECT_GETSTATE = getattr(object, "__getstate__", None)
+
+
+def _instance_state(obj: Any) -> Dict[str, Any]:
+    """``obj``'s state as a dict: its own ``__getstate__`` if it defines one, else ``__dict__``."""
+    getstate = getattr(type(obj), "__getstate__", None)
+    if getstate is not None and getstate is not _OBJECT_GETSTATE:
+        state = obj.__getstate__()
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"{type(obj).__name__}.__getstate__ must return a dict, got {type(state).__name__}"
+            )
+        return dict(state)
+    return dict(obj.__dict__)
+
+
+def _set_state(obj: Any, state: Dict[str, Any]) -> None:
+    setstate = getattr(type(obj), "__setstate__", None)
+    if setstate is not None:
+        obj.__setstate__(state)
+    else:
+        obj.__dict__.update(state)
+
+
+def _set_slot_state(slot: Slot, state: Dict[str, Any]) -> None:
+    """Rebuild what was left out of a pickled slot: its lock and its per-call shapes."""
+    handler = state.pop("_handler", None)
+    strategy = state.pop("_merge_strategy", "override")
+    slot.__dict__.update(state)
+    slot._merge_lock = threading.RLock()
+    # The property setters rebuild the dispatch closure and the merge method.
+    slot.handler = handler
+    slot.merge_strategy = strategy
+
+
+# Attributes of Slot that are derived (rebuilt on load), process-local or graph links.
+_SLOT_DROPPED = ("_merge_lock", "_invoke", "_merge", "connected_events", "_data")
+
+
+class _SnapshotPickler(cloudpickle.Pickler):
+    """cloudpickle, with routines, slots and events reduced to a runnable snapshot.
+
+    A routine loses its ``_current_flow`` (the flow, with its threads and its
+    executor); slots and events lose their links to the rest of the graph and
+    slots their lock, buffered data and cached closures.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, Routine):
+            state = _instance_state(obj)
+            state["_current_flow"] = None
+            return copyreg.__newobj__, (type(obj),), state, None, None, _set_state
+        if isinstance(obj, Slot):
+            state = {k: v for k, v in obj.__dict__.items() if k not in _SLOT_DROPPED}
+            state["connected_events"] = []
+            state["_data"] = {}
+            return copyreg.__newobj__, (type(obj),), state, None, None, _set_slot_state
+        if isinstance(obj, Event):
+            state = dict(obj.__dict__)
+            state["connected_slots"] = []
+            return copyreg.__newobj__, (type(obj),), state, None, None, _set_state
+        return super().reducer_override(obj)
+
+
+def dumps_call(call: RemoteCall, routine_id: Optional[str] = None) -> bytes:
+    """Pickle ``call`` as the dask executor ships it (a snapshot of its routine).
+
+    Raises :class:`RoutinePicklingError` naming the routine (``routine_id``,
+    its id in the flow, or else its own ``_id``) when it cannot be pickled.
+    Useful to check a routine before running a flow on a cluster.
+    """
+    buffer = io.BytesIO()
+    try:
+        _SnapshotPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(call)
+    except Exception as error:
+        raise RoutinePicklingError(
+            f"routine {_describe(call.routine, routine_id)} cannot be pickled for the dask executor "
+            f"(slot {call.slot_name!r}): {type(error).__name__}: {error}. Routines run by the dask "
+            "executor, their attributes, handlers and merged data must be picklable with cloudpickle."
+        ) from error
+    return buffer.getvalue()
+
+
+def _describe(routine: Any, routine_id: Optional[str] = None) -> str:
+    """``'sink' (Collector)``: the routine's id in its flow (or its own id) and its class."""
+    if routine_id is None:
+        routine_id = getattr(routine, "_id", None)
+    return f"{routine_id!r} ({type(routine).__name__})"
+
+
+# -- the worker side ---------------------------------------------------------------------------
+
+
+def run_remote_call(payload: bytes, routine_name: str) -> bytes:
+    """Run a pickled :class:`RemoteCall` on a worker; returns the pickled :class:`RemoteResult`.
+
+    Module-level so that workers import it by reference. The result is
+    pickled here so that an unpicklable emit payload becomes a clear error of
+    the activation instead of a failed task.
+    """
+    call: RemoteCall = pickle.loads(payload)
+    result = call.run()
+    try:
+        return cloudpickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as error:
+        text = (
+            f"routine {routine_name} emitted data that cannot be pickled back from the dask worker: "
+            f"{type(error).__name__}: {error}"
+        )
+        return cloudpickle.dumps(
+            RemoteResult(error=RoutinePicklingError(text), error_text=text), protocol=pickle.HIGHEST_PROTOCOL
+        )
+
+
+# -- the executor ----------------------------------------------------------------------------------
+
+
+def _lost_errors() -> Tuple[type, ...]:
+    """Exceptions of ``Future.result()`` that mean the worker or the cluster is gone."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    return (KilledWorker, CommClosedError, CancelledError, ConnectionError, TimeoutError)
+
+
+class DaskExecutor:
+    """Runs a flow's slot activations on a Dask cluster.
+
+    Options (``Flow(..., executor_options={...})``):
+
+    ``address``
+        Scheduler address (``"tcp://host:8786"``) of an existing cluster. The
+        executor connects a client of its own and closes only that client on
+        shutdown. When neither ``address`` nor ``client`` is given, dask's own
+        ``scheduler-address`` setting is used if set (``DASK_SCHEDULER_ADDRESS``).
+    ``client``
+        An existing ``distributed.Client`` to use; it is never closed by the executor.
+    ``n_workers``, ``threads_per_worker``, ``processes``
+        Shape of the ``LocalCluster`` started when no cluster is given
+        (default 2 worker *processes* of 1 thread); it is closed on shutdown.
+    ``cluster_kwargs``, ``client_kwargs``
+        Extra keyword arguments for ``LocalCluster`` and ``Client`` (the
+        client defaults to ``direct_to_workers=True``: results come straight
+        from the workers; pass ``{"direct_to_workers": False}`` when the
+        workers cannot be reached from here).
+
+    ``max_workers`` (the flow's) is the number of activations in flight on the
+    cluster at once; more wait, in submit order, in a local queue, so that
+    ``submit`` never blocks the thread that emitted.
+
+    Threads: ``submit`` and task completions only post to an inbox. One pump
+    thread per executor owns the rest (the local queue, the in-flight count,
+    ``prepare_remote``, pickling, ``client.submit`` and ``finish_remote``);
+    results are awaited concurrently on the client's event loop.
+    """
+
+    def __init__(
+        self,
+        max_workers: int = 5,
+        *,
+        address: Optional[str] = None,
+        client: Any = None,
+        n_workers: int = 2,
+        threads_per_worker: int = 1,
+        processes: bool = True,
+        cluster_kwargs: Optional[Dict[str, Any]] = None,
+        client_kwargs: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+            raise ValueError(f"max_workers must be a positive int, got {max_workers!r}")
+        if address is not None and client is not None:
+            raise ValueError("give the dask executor either 'address' or 'client', not both")
+        for name, value in (("n_workers", n_workers), ("threads_per_worker", threads_per_worker)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.max_workers = max_workers
+        self.address = address
+        self.n_workers = n_workers
+        self.threads_per_worker = threads_per_worker
+        self.processes = processes
+        self.cluster_kwargs: Dict[str, Any] = dict(cluster_kwargs or {})
+        self.client_kwargs: Dict[str, Any] = dict(client_kwargs or {})
+        self._given_client = client
+        self._client: Any = None
+        self._cluster: Any = None  # the LocalCluster we started, if any
+        self._runner: Optional[ActivationRunner] = None
+        self._lock = threading.Lock()  # guards _accepting and the start/stop of the pump
+        self._accepting = False
+        self._inbox: "queue.SimpleQueue[Tuple[Any, ...]]" = queue.SimpleQueue()
+        self._pump: Optional[threading.Thread] = None
+        self._lost: Tuple[type, ...] = ()
+        # Owned by the pump thread only.
+        self._pending: Deque[Activation] = collections.deque()
+        self._inflight = 0
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` in use (None before ``start`` and after ``shutdown``)."""
+        return self._client
+
+    @property
+    def cluster(self) -> Any:
+        """The ``LocalCluster`` this executor started, or None."""
+        return self._cluster
+
+    def start(self, runner: ActivationRunner) -> None:
+        """Connect to (or start) the cluster and start the pump thread."""
+        with self._lock:
+            self._runner = runner
+            self._lost = _lost_errors()
+            if self._client is None:
+                self._client, self._cluster = self._connect()
+            if self._pump is None:
+                self._pump = threading.Thread(target=self._pump_loop, name="routilux-dask-pump", daemon=True)
+                self._pump.start()
+            self._accepting = True
+
+    def _connect(self) -> Tuple[Any, Any]:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self._given_client is not None:
+            return self._given_client, None
+        # Results are fetched from the workers directly, not relayed by the scheduler.
+        client_options: Dict[str, Any] = {"direct_to_workers": True, **self.client_kwargs}
+        address = self.address or dask.config.get("scheduler-address", None)
+        if address:
+            return Client(address, set_as_default=False, **client_options), None
+        options: Dict[str, Any] = {
+            "n_workers": self.n_workers,
+            "threads_per_worker": self.threads_per_worker,
+            "processes": self.processes,
+            "dashboard_address": ":0",
+        }
+        options.update(self.cluster_kwargs)
+        cluster = LocalCluster(**options)
+        try:
+            client = Client(cluster, set_as_default=False, **client_options)
+        except BaseException:
+            cluster.close()
+            raise
+        return client, cluster
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Finish the work already submitted, then close our client and our LocalCluster.
+
+        Activations emitted by the work still in flight are run too. With
+        ``wait=False`` this returns at once and the rest happens on the pump
+        thread. A user-supplied ``client`` is left open.
+        """
+        with self._lock:
+            pump = self._pump
+            if pump is None:
+                return
+            self._pump = None
+        self._inbox.put((_STOP,))
+        if wait and pump is not threading.current_thread():
+            pump.join()
+
+    def _close(self) -> None:
+        """Close what we opened; runs on the pump thread once everything submitted is done."""
+        with self._lock:
+            self._accepting = False
+            client, cluster = self._client, self._cluster
+            self._client = self._cluster = None
+        if client is not None and client is not self._given_client:
+            try:
+                client.close()
+            except Exception:
+                logger.warning("Closing the dask client failed", exc_info=True)
+        if cluster is not None:
+            try:
+                cluster.close()
+            except Exception:
+                logger.warning("Closing the dask LocalCluster failed", exc_info=True)
+
+    # -- the pump ------------------------------------------------------------------------------------
+
+    def submit(self, activation: Activation) -> None:
+        """Queue ``activation``; it is sent to the cluster once a place in flight is free."""
+        if not self._accepting:
+            raise RuntimeError("the dask executor is shut down (or was never started)")
+        self._inbox.put((_SUBMIT, activation))
+
+    def _pump_loop(self) -> None:
+        get = self._inbox.get
+        pending = self._pending
+        stopping = False
+        while True:
+            item = get()
+            kind = item[0]
+            if kind is _SUBMIT:
+                pending.append(item[1])
+            elif kind is _DONE:
+                self._inflight -= 1
+                self._settle(*item[1:])
+            else:
+                stopping = True
+            while pending and self._inflight < self.max_workers:
+                self._inflight += 1
+                self._launch(pending.popleft())
+            if stopping and not pending and self._inflight == 0:
+                self._close()
+                return
+
+    def _launch(self, activation: Activation) -> None:
+        """Prepare, pickle and submit one activation (on the pump thread); never raises."""
+        runner = self._runner
+        assert runner is not None, "DaskExecutor.start() was not called"
+        try:
+            call = runner.prepare_remote(activation)
+        except Exception:
+            logger.exception("prepare_remote failed for a dask activation")  # never raises by contract
+            call = None
+        if call is None:
+            self._inflight -= 1  # paused, cancelled or failed in the merge: the runner dealt with it
+            return
+        routine_id = self._routine_id(call.routine)
+        name = _describe(call.routine, routine_id)
+        try:
+            payload = dumps_call(call, routine_id)
+            future = self._client.submit(run_remote_call, payload, name, pure=False)
+        except RoutinePicklingError as error:
+            logger.error("%s", error)
+            self._inbox.put((_DONE, activation, name, None, error))
+            return
+        except Exception as error:
+            self._inbox.put((_DONE, activation, name, None, error))
+            return
+        self._client.loop.add_callback(self._track, future, activation, name)
+
+    async def _track(self, future: Any, activation: Activation, name: str) -> None:
+        """On the client's event loop: wait for the task and fetch its result, concurrently with others."""
+        try:
+            data = await self._client.gather(future, asynchronous=True)
+        except BaseException as error:  # CancelledError is a BaseException
+            self._inbox.put((_DONE, activation, name, None, error))
+        else:
+            self._inbox.put((_DONE, activation, name, data, None))
+        finally:
+            future.release()
+
+    def _settle(self, activation: Activation, name: str, data: Optional[bytes], error: Any) -> None:
+        """Turn a task's outcome into a RemoteResult and hand it to the runner (on the pump thread)."""
+        runner = self._runner
+        assert runner is not None
+        result = self._result_of(name, data, error)
+        try:
+            runner.finish_remote(activation, result)
+        except Exception:
+            # finish_remote never raises by contract; a bug must not stop the pump.
+            logger.exception("finish_remote failed for a dask activation of routine %s", name)
+
+    def _result_of(self, name: str, data: Optional[bytes], error: Any) -> RemoteResult:
+        if isinstance(error, RoutinePicklingError):
+            return RemoteResult(error=error, error_text=str(error))
+        if error is not None:
+            if isinstance(error, self._lost):
+                reason = f"worker running routine {name} died: {type(error).__name__}: {error}"
+                logger.error("%s", reason)
+                return RemoteResult.lost(reason)
+            message = f"routine {name} could not run on a dask worker: {type(error).__name__}: {error}"
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            return RemoteResult(error=RuntimeError(message), error_text=f"{message}\n{text}")
+        try:
+            result = pickle.loads(data)  # type: ignore[arg-type]
+        except Exception as failure:
+            message = (
+                f"the result of routine {name} cannot be unpickled here: {type(failure).__name__}: {failure}"
+            )
+            return RemoteResult(error=RuntimeError(message), error_text=message)
+        return result
+
+    def _routine_id(self, routine: Any) -> Optional[str]:
+        """The routine's id in the flow, when the runner exposes its flow."""
+        flow = getattr(self._runner, "flow", None)
+        lookup: Optional[Callable[[Any], Optional[str]]] = getattr(flow, "_get_routine_id", None)
+        return lookup(routine) if lookup is not None else None
+
+    def __repr__(self) -> str:
+        where = "LocalCluster" if self._cluster is not None else (self.address or "client")
+        return f"DaskExecutor(max_workers={self.max_workers}, {where}, in_flight={self._inflight})"
+
+
+_SUBMIT = "submit"
+_DONE = "done"
+_STOP = "stop"
+
+
+def dask_executor(max_workers: int = 5, **options: Any) -> DaskExecutor:
+    """The ``dask`` executor's factory: ``factory(max_workers=<int>, **executor_options)``."""
+    return DaskExecutor(max_workers, **options)
