@@ -61,13 +61,11 @@ import pickle
 import queue
 import threading
 import traceback
-from typing import Any, Callable, Deque, Dict, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 import cloudpickle
 
-from routilux import Routine
 from routilux.engine.executor import Activation, ActivationRunner, RemoteCall, RemoteResult
-from routilux.event import Event
 from routilux.slot import Slot
 
 logger = logging.getLogger("routilux_dask")
@@ -81,66 +79,23 @@ class RoutinePicklingError(TypeError):
 
 # -- pickling a routine snapshot ---------------------------------------------------------------
 
-_OBJECT_GETSTATE = getattr(object, "__getstate__", None)
-
-
-def _instance_state(obj: Any) -> Dict[str, Any]:
-    """``obj``'s state as a dict: its own ``__getstate__`` if it defines one, else ``__dict__``."""
-    getstate = getattr(type(obj), "__getstate__", None)
-    if getstate is not None and getstate is not _OBJECT_GETSTATE:
-        state = obj.__getstate__()
-        if not isinstance(state, dict):
-            raise TypeError(
-                f"{type(obj).__name__}.__getstate__ must return a dict, got {type(state).__name__}"
-            )
-        return dict(state)
-    return dict(obj.__dict__)
-
-
 def _set_state(obj: Any, state: Dict[str, Any]) -> None:
-    setstate = getattr(type(obj), "__setstate__", None)
-    if setstate is not None:
-        obj.__setstate__(state)
-    else:
-        obj.__dict__.update(state)
-
-
-def _set_slot_state(slot: Slot, state: Dict[str, Any]) -> None:
-    """Rebuild what was left out of a pickled slot: its lock and its per-call shapes."""
-    handler = state.pop("_handler", None)
-    strategy = state.pop("_merge_strategy", "override")
-    slot.__dict__.update(state)
-    slot._merge_lock = threading.RLock()
-    # The property setters rebuild the dispatch closure and the merge method.
-    slot.handler = handler
-    slot.merge_strategy = strategy
-
-
-# Attributes of Slot that are derived (rebuilt on load), process-local or graph links.
-_SLOT_DROPPED = ("_merge_lock", "_invoke", "_merge", "connected_events", "_data")
+    obj.__setstate__(state)
 
 
 class _SnapshotPickler(cloudpickle.Pickler):
-    """cloudpickle, with routines, slots and events reduced to a runnable snapshot.
+    """cloudpickle, with slots shipped without their buffered data.
 
-    A routine loses its ``_current_flow`` (the flow, with its threads and its
-    executor); slots and events lose their links to the rest of the graph and
-    slots their lock, buffered data and cached closures.
+    Routines, slots and events pickle detached from the graph and from the
+    flow (see their ``__getstate__`` in routilux); the slot's ``_data`` stays
+    behind too, since merging happens in the flow's process and an ``append``
+    buffer would otherwise travel with every activation.
     """
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, Routine):
-            state = _instance_state(obj)
-            state["_current_flow"] = None
-            return copyreg.__newobj__, (type(obj),), state, None, None, _set_state
         if isinstance(obj, Slot):
-            state = {k: v for k, v in obj.__dict__.items() if k not in _SLOT_DROPPED}
-            state["connected_events"] = []
+            state = obj.__getstate__()
             state["_data"] = {}
-            return copyreg.__newobj__, (type(obj),), state, None, None, _set_slot_state
-        if isinstance(obj, Event):
-            state = dict(obj.__dict__)
-            state["connected_slots"] = []
             return copyreg.__newobj__, (type(obj),), state, None, None, _set_state
         return super().reducer_override(obj)
 
@@ -195,6 +150,11 @@ def run_remote_call(payload: bytes, routine_name: str) -> bytes:
         )
 
 
+def run_remote_batch(payloads: List[bytes], routine_names: List[str]) -> List[bytes]:
+    """Run several pickled calls, in order, in one dask task (one scheduler round trip for all)."""
+    return [run_remote_call(payload, name) for payload, name in zip(payloads, routine_names)]
+
+
 # -- the executor ----------------------------------------------------------------------------------
 
 
@@ -229,6 +189,13 @@ class DaskExecutor:
         from the workers; pass ``{"direct_to_workers": False}`` when the
         workers cannot be reached from here).
 
+    ``max_batch``
+        At most this many activations travel in one dask task (default 16;
+        1 sends each activation as a task of its own). When activations wait,
+        each task takes a share of the backlog that shrinks with it (guided
+        self-scheduling), amortising dask's per-task cost without leaving a
+        worker idle at the end.
+
     ``max_workers`` (the flow's) is the number of activations in flight on the
     cluster at once; more wait, in submit order, in a local queue, so that
     ``submit`` never blocks the thread that emitted.
@@ -250,12 +217,15 @@ class DaskExecutor:
         processes: bool = True,
         cluster_kwargs: Optional[Dict[str, Any]] = None,
         client_kwargs: Optional[Dict[str, Any]] = None,
+        max_batch: int = 16,
     ) -> None:
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
             raise ValueError(f"max_workers must be a positive int, got {max_workers!r}")
         if address is not None and client is not None:
             raise ValueError("give the dask executor either 'address' or 'client', not both")
-        for name, value in (("n_workers", n_workers), ("threads_per_worker", threads_per_worker)):
+        for name, value in (
+            ("n_workers", n_workers), ("threads_per_worker", threads_per_worker), ("max_batch", max_batch)
+        ):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.max_workers = max_workers
@@ -274,9 +244,11 @@ class DaskExecutor:
         self._inbox: "queue.SimpleQueue[Tuple[Any, ...]]" = queue.SimpleQueue()
         self._pump: Optional[threading.Thread] = None
         self._lost: Tuple[type, ...] = ()
+        self.max_batch = max_batch
         # Owned by the pump thread only.
         self._pending: Deque[Activation] = collections.deque()
         self._inflight = 0
+        self._threads: Optional[int] = None
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -381,51 +353,94 @@ class DaskExecutor:
             elif kind is _DONE:
                 self._inflight -= 1
                 self._settle(*item[1:])
+            elif kind is _BATCH_DONE:
+                self._settle_batch(*item[1:])
             else:
                 stopping = True
             while pending and self._inflight < self.max_workers:
-                self._inflight += 1
-                self._launch(pending.popleft())
+                size = self._batch_size(len(pending))
+                self._inflight += size
+                self._launch([pending.popleft() for _ in range(size)])
             if stopping and not pending and self._inflight == 0:
                 self._close()
                 return
 
-    def _launch(self, activation: Activation) -> None:
-        """Prepare, pickle and submit one activation (on the pump thread); never raises."""
+    def _batch_size(self, waiting: int) -> int:
+        """How many waiting activations to send in the next task (guided self-scheduling).
+
+        Each dask task costs a few milliseconds of scheduling; sending a share
+        of the backlog per task amortises that, and the share shrinks with the
+        backlog so the last tasks are small and the workers finish together.
+        A task never takes more than half of a worker thread's share of the
+        places in flight, so each worker has a next task queued while the
+        result of its last one travels back.
+        """
+        threads = self._worker_threads()
+        free = self.max_workers - self._inflight
+        share = min(waiting // (_BATCH_SPREAD * threads), self.max_workers // (2 * threads))
+        return max(1, min(free, share, self.max_batch))
+
+    def _worker_threads(self) -> int:
+        if self._threads is None:
+            try:
+                self._threads = max(1, sum(self._client.nthreads().values()))
+            except Exception:
+                self._threads = self.n_workers * self.threads_per_worker
+        return self._threads
+
+    def _launch(self, batch: List[Activation]) -> None:
+        """Prepare, pickle and submit activations as one task (on the pump thread); never raises."""
         runner = self._runner
         assert runner is not None, "DaskExecutor.start() was not called"
-        try:
-            call = runner.prepare_remote(activation)
-        except Exception:
-            logger.exception("prepare_remote failed for a dask activation")  # never raises by contract
-            call = None
-        if call is None:
-            self._inflight -= 1  # paused, cancelled or failed in the merge: the runner dealt with it
+        ready: List[Activation] = []
+        payloads: List[bytes] = []
+        names: List[str] = []
+        for activation in batch:
+            try:
+                call = runner.prepare_remote(activation)
+            except Exception:
+                logger.exception("prepare_remote failed for a dask activation")  # never raises by contract
+                call = None
+            if call is None:
+                self._inflight -= 1  # paused, cancelled or failed in the merge: the runner dealt with it
+                continue
+            routine_id = self._routine_id(call.routine)
+            name = _describe(call.routine, routine_id)
+            try:
+                payloads.append(dumps_call(call, routine_id))
+            except RoutinePicklingError as error:
+                logger.error("%s", error)
+                self._inbox.put((_DONE, activation, name, None, error))
+                continue
+            ready.append(activation)
+            names.append(name)
+        if not ready:
             return
-        routine_id = self._routine_id(call.routine)
-        name = _describe(call.routine, routine_id)
         try:
-            payload = dumps_call(call, routine_id)
-            future = self._client.submit(run_remote_call, payload, name, pure=False)
-        except RoutinePicklingError as error:
-            logger.error("%s", error)
-            self._inbox.put((_DONE, activation, name, None, error))
-            return
+            future = self._client.submit(run_remote_batch, payloads, names, pure=False)
         except Exception as error:
-            self._inbox.put((_DONE, activation, name, None, error))
+            for activation, name in zip(ready, names):
+                self._inbox.put((_DONE, activation, name, None, error))
             return
-        self._client.loop.add_callback(self._track, future, activation, name)
+        self._client.loop.add_callback(self._track, future, ready, names)
 
-    async def _track(self, future: Any, activation: Activation, name: str) -> None:
-        """On the client's event loop: wait for the task and fetch its result, concurrently with others."""
+    async def _track(self, future: Any, batch: List[Activation], names: List[str]) -> None:
+        """On the client's event loop: wait for the task and fetch its results, concurrently with others."""
         try:
             data = await self._client.gather(future, asynchronous=True)
         except BaseException as error:  # CancelledError is a BaseException
-            self._inbox.put((_DONE, activation, name, None, error))
+            self._inbox.put((_BATCH_DONE, batch, names, None, error))
         else:
-            self._inbox.put((_DONE, activation, name, data, None))
+            self._inbox.put((_BATCH_DONE, batch, names, data, None))
         finally:
             future.release()
+
+    def _settle_batch(
+        self, batch: List[Activation], names: List[str], data: Optional[List[bytes]], error: Any
+    ) -> None:
+        self._inflight -= len(batch)
+        for index, (activation, name) in enumerate(zip(batch, names)):
+            self._settle(activation, name, None if data is None else data[index], error)
 
     def _settle(self, activation: Activation, name: str, data: Optional[bytes], error: Any) -> None:
         """Turn a task's outcome into a RemoteResult and hand it to the runner (on the pump thread)."""
@@ -471,6 +486,9 @@ class DaskExecutor:
 
 _SUBMIT = "submit"
 _DONE = "done"
+_BATCH_DONE = "batch-done"
+#: A task carries at most 1/(_BATCH_SPREAD * worker threads) of the waiting activations.
+_BATCH_SPREAD = 4
 _STOP = "stop"
 
 
