@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List
 
 from routilux import Flow
 from routilux.analysis import BaseFormatter, WorkflowD2Formatter, analyze_workflow
+from routilux.analysis.formatters import edge_label
 
 __all__ = [
     "GRAPHVIZ_INSTALL_HINT",
@@ -40,14 +41,6 @@ class GraphvizMissing(RuntimeError):
     """``dot`` is not installed."""
 
 
-def _edge_label(connection: Mapping[str, Any]) -> str:
-    label = f"{connection.get('source_event')} → {connection.get('target_slot')}"
-    mapping = connection.get("param_mapping") or {}
-    if mapping:
-        label += " (" + ", ".join(f"{k}→{v}" for k, v in mapping.items()) + ")"
-    return label
-
-
 class WorkflowMermaidFormatter(BaseFormatter):
     """A Mermaid ``flowchart LR`` of a flow description; entry routines get a thick border."""
 
@@ -64,7 +57,7 @@ class WorkflowMermaidFormatter(BaseFormatter):
             target = ids.get(str(connection.get("target_routine_id")))
             if source is None or target is None:
                 continue
-            lines.append(f'    {source} -->|"{_mermaid_text(_edge_label(connection))}"| {target}')
+            lines.append(f'    {source} -->|"{_mermaid_text(edge_label(connection))}"| {target}')
         entries = [ids[str(rid)] for rid in data.get("entry_points") or () if str(rid) in ids]
         if entries:
             lines.append("    classDef entry stroke-width:3px")
@@ -102,7 +95,7 @@ class WorkflowDotFormatter(BaseFormatter):
             lines.append(
                 f"  {_dot_quote(connection.get('source_routine_id'))} -> "
                 f"{_dot_quote(connection.get('target_routine_id'))} "
-                f"[label={_dot_quote(_edge_label(connection))}];"
+                f"[label={_dot_quote(edge_label(connection))}];"
             )
         lines.append("}")
         return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ routine types are plugins (see :mod:`routilux.plugins`).
 
 from typing import Any
 
+from routilux import builtin_routines as _builtin_routines
 from routilux.analysis import (
     BaseFormatter,
     RoutineAnalyzer,
@@ -37,10 +38,7 @@ __version__ = "0.10.0"
 
 # Provided by the routilux-std-routines distribution, resolved on first use
 # through the routine registry (core never imports that distribution).
-_STD_ROUTINES = (
-    "TextClipper", "TextRenderer", "ResultExtractor", "TimeProvider",
-    "DataFlattener", "DataTransformer", "DataValidator", "ConditionalRouter",
-)
+_STD_ROUTINES = _builtin_routines.NAMES
 
 __all__ = [
     "BaseFormatter",
@@ -77,9 +75,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _STD_ROUTINES:
-        from routilux.builtin_routines import _resolve
-
-        return _resolve(name)
+        return _builtin_routines._resolve(name)
     raise AttributeError(f"module 'routilux' has no attribute {name!r}")
 
 

@@ -92,6 +92,10 @@ class JobState:
         self._records: List[ExecutionRecord] = []
         self._emits: Optional[Deque[_EmitRecord]] = None
         self.set_history_limit(history_limit)
+        self._detach()
+
+    def _detach(self) -> None:
+        """Forget any engine: nothing of this job is in flight in this process."""
         # Engine bookkeeping. One token per unit of work in flight (the entry
         # handler, each queued, running or held activation): list append/pop
         # are atomic, so no lock is needed to count across threads.

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Union
 
-__all__ = ["BaseFormatter", "RoutineMarkdownFormatter", "WorkflowD2Formatter", "d2_quote"]
+__all__ = ["BaseFormatter", "RoutineMarkdownFormatter", "WorkflowD2Formatter", "d2_quote", "edge_label"]
 
 PathLike = Union[str, Path]
 
@@ -97,7 +97,8 @@ def d2_quote(text: Any) -> str:
     return f'"{escaped}"'
 
 
-def _edge_label(connection: Mapping[str, Any]) -> str:
+def edge_label(connection: Mapping[str, Any]) -> str:
+    """``event → slot (mapping)``: the label of a connection of a flow description."""
     label = f"{connection.get('source_event')} → {connection.get('target_slot')}"
     mapping = connection.get("param_mapping") or {}
     if mapping:
@@ -134,7 +135,7 @@ class WorkflowD2Formatter(BaseFormatter):
             source = d2_quote(connection.get("source_routine_id"))
             edge = f"{source} -> {d2_quote(connection.get('target_routine_id'))}"
             if self.style != "compact":
-                edge += f": {d2_quote(_edge_label(connection))}"
+                edge += f": {d2_quote(edge_label(connection))}"
             lines.append(edge)
         return "\n".join(lines) + "\n"
 

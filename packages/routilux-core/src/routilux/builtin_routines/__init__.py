@@ -10,7 +10,8 @@ says what to install.
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+import sys
+from typing import Callable, Dict, List, Sequence, Tuple
 
 DISTRIBUTION = "routilux-std-routines"
 
@@ -47,11 +48,20 @@ def _resolve(name: str) -> type:
     return spec.cls
 
 
-def __getattr__(name: str) -> type:
-    if name in NAMES:
-        return _resolve(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _lazy_attributes(
+    module: str, names: Sequence[str]
+) -> Tuple[Callable[[str], type], Callable[[], List[str]]]:
+    """A module's ``__getattr__`` and ``__dir__`` serving ``names`` through :func:`_resolve`."""
+
+    def __getattr__(name: str) -> type:
+        if name in names:
+            return _resolve(name)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    def __dir__() -> List[str]:
+        return sorted(set(vars(sys.modules[module])) | set(names))
+
+    return __getattr__, __dir__
 
 
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(NAMES))
+__getattr__, __dir__ = _lazy_attributes(__name__, NAMES)

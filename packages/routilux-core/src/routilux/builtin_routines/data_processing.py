@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import List
 
-from routilux.builtin_routines import CATEGORIES, _resolve
+from routilux.builtin_routines import CATEGORIES, _lazy_attributes
 
 __all__: List[str] = list(CATEGORIES["data_processing"])
 
-
-def __getattr__(name: str) -> type:
-    if name in __all__:
-        return _resolve(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_attributes(__name__, __all__)

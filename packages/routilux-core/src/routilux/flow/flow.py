@@ -79,19 +79,9 @@ class Flow:
     ) -> Connection:
         """Wire ``source_routine_id.source_event`` to ``target_routine_id.target_slot``."""
         source = self._routine_or_error(source_routine_id, "Source")
-        event = source.get_event(source_event)
-        if event is None:
-            raise ValueError(
-                f"Event '{source_event}' not found in routine '{source_routine_id}'; "
-                f"its events: {sorted(source._events)}"
-            )
+        event = _member_or_error(source._events, source_event, "Event", source_routine_id)
         target = self._routine_or_error(target_routine_id, "Target")
-        slot = target.get_slot(target_slot)
-        if slot is None:
-            raise ValueError(
-                f"Slot '{target_slot}' not found in routine '{target_routine_id}'; "
-                f"its slots: {sorted(target._slots)}"
-            )
+        slot = _member_or_error(target._slots, target_slot, "Slot", target_routine_id)
         connection = Connection(event, slot, param_mapping)
         self.connections.append(connection)
         self._event_slot_connections[(event, slot)] = connection
@@ -324,3 +314,13 @@ class Flow:
 
     def __repr__(self) -> str:
         return f"Flow[{self.flow_id}]"
+
+
+def _member_or_error(members: Dict[str, Any], name: str, kind: str, routine_id: str) -> Any:
+    """``members[name]``, or the 0.10 ``ValueError`` naming the routine and what it has."""
+    member = members.get(name)
+    if member is None:
+        raise ValueError(
+            f"{kind} '{name}' not found in routine '{routine_id}'; its {kind.lower()}s: {sorted(members)}"
+        )
+    return member

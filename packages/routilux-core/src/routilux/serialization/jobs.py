@@ -186,7 +186,6 @@ def deserialize_job(job: "JobState", data: Any) -> "JobState":
     resumed with ``flow.resume(job)``, which re-creates its pending
     activations from ``pending_tasks``.
     """
-    import threading
 
     what = "JobState"
     data = require_mapping(data, what)
@@ -230,13 +229,7 @@ def deserialize_job(job: "JobState", data: Any) -> "JobState":
     job.shared_data = shared_data
     job.shared_log = shared_log
     job.output_log = output_log
-    # Detached from any engine: nothing of this job is in flight in this process.
-    job._inflight = None
-    job._final_token = []
-    job._held = []
-    job._gate = None
-    job._engine = None
-    job._settled = threading.Event()
+    job._detach()
     return job
 
 
