@@ -18,7 +18,7 @@ fan-out of ``--trivial`` no-op activations divided by their number, and for
 
 Needs ``routilux-core`` and ``routilux-dask`` installed::
 
-    python benchmarks/dask_cpu_fanout.py [--activations 64] [--work-ms 20] [--workers 2] [--repeat 3]
+    python benchmarks/dask_cpu_fanout.py [--activations 64] [--work-ms 20] [--workers 2] [--repeat 5]
 """
 
 from __future__ import annotations

@@ -8,15 +8,6 @@ routine types are plugins (see :mod:`routilux.plugins`).
 from typing import Any
 
 from routilux import builtin_routines as _builtin_routines
-from routilux.analysis import (
-    BaseFormatter,
-    RoutineAnalyzer,
-    RoutineMarkdownFormatter,
-    WorkflowAnalyzer,
-    WorkflowD2Formatter,
-    analyze_routine_file,
-    analyze_workflow,
-)
 from routilux.class_registry import register_serializable
 from routilux.connection import Connection
 from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler, ErrorStrategy
@@ -39,6 +30,12 @@ __version__ = "0.10.0"
 # Provided by the routilux-std-routines distribution, resolved on first use
 # through the routine registry (core never imports that distribution).
 _STD_ROUTINES = _builtin_routines.NAMES
+
+# The analysis tools (ast, json, pathlib) load on first use: most programs never need them.
+_ANALYSIS = (
+    "BaseFormatter", "RoutineAnalyzer", "RoutineMarkdownFormatter", "WorkflowAnalyzer",
+    "WorkflowD2Formatter", "analyze_routine_file", "analyze_workflow",
+)
 
 __all__ = [
     "BaseFormatter",
@@ -76,6 +73,10 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name in _STD_ROUTINES:
         return _builtin_routines._resolve(name)
+    if name in _ANALYSIS:
+        import routilux.analysis
+
+        return getattr(routilux.analysis, name)
     raise AttributeError(f"module 'routilux' has no attribute {name!r}")
 
 

@@ -100,7 +100,12 @@ class Flow:
         self.error_handler = error_handler
 
     def set_execution_strategy(self, strategy: str, max_workers: Optional[int] = None) -> None:
-        """Select the executor named ``strategy``; running jobs finish on the old one."""
+        """Select the executor named ``strategy``.
+
+        Activations already queued finish on the old executor (shut down
+        without waiting); every activation submitted afterwards, including
+        those of jobs already running, goes to the new one.
+        """
         from routilux.plugins import get_registry
 
         try:

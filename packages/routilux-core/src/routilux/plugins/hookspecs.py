@@ -47,7 +47,7 @@ def routilux_register_error_strategies() -> Sequence[ErrorStrategySpec]:
 def routilux_register_serializers() -> Sequence[SerializerSpec]:
     """Return the serialization formats this plugin provides.
 
-    ``JobState.save(path, format=None)`` and the stores choose a format by
+    ``JobState.save(path, serializer=None)`` and the stores choose a format by
     name or by file suffix; ``dumps``/``loads`` must round-trip the plain data
     of ``serialize()`` (dicts, lists, str, int, float, bool, None, datetimes,
     enums).
