@@ -258,186 +258,154 @@ def expected_fanout(messages: int) -> list[Any]:
     return [(tag, value) for value in range(messages) for tag in range(FAN_OUT)]
 
 
+def measure(reps: int, run: Callable[[], Any], check: Callable[[Any], bool],
+            reset: Callable[[], None] | None = None) -> tuple[float, bool]:
+    """Best of ``reps`` timings of ``run()``, and whether ``check(result)`` held every time.
+
+    ``reset`` runs before each timing and the check after it; neither is timed.
+    """
+    ok = True
+
+    def once() -> float:
+        nonlocal ok
+        if reset is not None:
+            reset()
+        t0 = time.perf_counter()
+        result = run()
+        elapsed = time.perf_counter() - t0
+        ok = ok and check(result)
+        return elapsed
+
+    return best_of(reps, once), ok
+
+
+def measure_flow(flow: Flow, warm_up: Callable[[], Any], reps: int, run: Callable[[], Any],
+                 check: Callable[[Any], bool], reset: Callable[[], None] | None = None
+                 ) -> tuple[float, bool]:
+    """``measure`` on a flow after ``warm_up()`` (threads, executor, caches); shuts the flow down."""
+    try:
+        warm_up()
+        return measure(reps, run, check, reset)
+    finally:
+        flow.shutdown()
+
+
+def measure_handoff(reps: int, run: Callable[[HandoffWorker], Any],
+                    check: Callable[[Any], bool]) -> tuple[float, bool]:
+    """``measure`` of ``run(worker)`` on a fresh HandoffWorker, closed afterwards."""
+    worker = HandoffWorker()
+    try:
+        return measure(reps, lambda: run(worker), check)
+    finally:
+        worker.close()
+
+
+def pair_flow(flow_id: str, seen: list[Any]) -> Flow:
+    """src -> sink, sequential: one activation of each per job."""
+    flow = Flow(flow_id=flow_id, execution_strategy="sequential")
+    flow.add_routine(Source(), "src")
+    flow.add_routine(Sink(seen), "sink")
+    flow.connect("src", "out", "sink", "in")
+    return flow
+
+
 # --------------------------------------------------------------------------------------------------
 # Workloads
 
 
-def bench_chain(sizes: Sizes) -> Row:
-    m = sizes.chain_messages
-    activations = CHAIN_LENGTH * m
-    ok = True
+def bench_routing(label: str, note: str, sizes: Sizes, messages: int, per_message: int,
+                  make_flow: Callable[[list[Any]], Flow],
+                  floor: Callable[[list[Any], int], None],
+                  expected: Callable[[int], list[Any]]) -> Row:
+    """One job of ``messages`` through ``make_flow`` vs the same routing in ``floor``."""
+    activations = per_message * messages
+    want = expected(messages)
 
     seen: list[Any] = []
-    flow = chain_flow(seen)
-    try:
-        run_job(flow, {"count": 10})  # warm-up: threads, executor, caches
-
-        def once() -> float:
-            nonlocal ok
-            seen.clear()
-            t0 = time.perf_counter()
-            run_job(flow, {"count": m})
-            elapsed = time.perf_counter() - t0
-            ok = ok and seen == expected_chain(m)
-            return elapsed
-
-        fw = best_of(sizes.reps, once)
-    finally:
-        flow.shutdown()
+    flow = make_flow(seen)
+    fw, fw_ok = measure_flow(flow, lambda: run_job(flow, {"count": 10}), sizes.reps,
+                             lambda: run_job(flow, {"count": messages}),
+                             lambda _: seen == want, seen.clear)
 
     floor_seen: list[Any] = []
+    fl, floor_ok = measure(sizes.reps, lambda: floor(floor_seen, messages),
+                           lambda _: floor_seen == want, floor_seen.clear)
+    return Row(label, "us/activation", fw / activations * 1e6, fl / activations * 1e6,
+               fw_ok and floor_ok, note=note)
 
-    def floor_once() -> float:
-        nonlocal ok
-        floor_seen.clear()
-        t0 = time.perf_counter()
-        floor_chain(floor_seen, m)
-        elapsed = time.perf_counter() - t0
-        ok = ok and floor_seen == expected_chain(m)
-        return elapsed
 
-    floor = best_of(sizes.reps, floor_once)
-    return Row(f"(a) chain of {CHAIN_LENGTH}, sequential, M={m}", "us/activation",
-               fw / activations * 1e6, floor / activations * 1e6, ok,
-               note="exact messages, in order")
+def bench_chain(sizes: Sizes) -> Row:
+    m = sizes.chain_messages
+    return bench_routing(f"(a) chain of {CHAIN_LENGTH}, sequential, M={m}", "exact messages, in order",
+                         sizes, m, CHAIN_LENGTH, chain_flow, floor_chain, expected_chain)
 
 
 def bench_fanout(sizes: Sizes) -> Row:
     m = sizes.fanout_messages
-    activations = FAN_OUT * m
-    ok = True
+    return bench_routing(f"(b) fan-out 1->{FAN_OUT}, sequential, M={m}",
+                         "exact messages, emit x connection order",
+                         sizes, m, FAN_OUT, fanout_flow, floor_fanout, expected_fanout)
 
-    seen: list[Any] = []
-    flow = fanout_flow(seen)
-    try:
-        run_job(flow, {"count": 10})
 
-        def once() -> float:
-            nonlocal ok
-            seen.clear()
-            t0 = time.perf_counter()
-            run_job(flow, {"count": m})
-            elapsed = time.perf_counter() - t0
-            ok = ok and seen == expected_fanout(m)
-            return elapsed
-
-        fw = best_of(sizes.reps, once)
-    finally:
-        flow.shutdown()
-
-    floor_seen: list[Any] = []
-
-    def floor_once() -> float:
-        nonlocal ok
-        floor_seen.clear()
-        t0 = time.perf_counter()
-        floor_fanout(floor_seen, m)
-        elapsed = time.perf_counter() - t0
-        ok = ok and floor_seen == expected_fanout(m)
-        return elapsed
-
-    floor = best_of(sizes.reps, floor_once)
-    return Row(f"(b) fan-out 1->{FAN_OUT}, sequential, M={m}", "us/activation",
-               fw / activations * 1e6, floor / activations * 1e6, ok,
-               note="exact messages, emit x connection order")
+def job_row(label: str, n: int, fw: float, floor: float, ok: bool) -> Row:
+    return Row(label, "us/job", fw / n * 1e6, floor / n * 1e6, ok,
+               note=f"{n / fw:,.0f} jobs/s vs {n / floor:,.0f} (thread handoff)")
 
 
 def bench_latency(sizes: Sizes) -> Row:
     n = sizes.latency_jobs
-    ok = True
-
     seen: list[Any] = []
-    flow = Flow(flow_id="bench-latency", execution_strategy="sequential")
-    flow.add_routine(Source(), "src")
-    flow.add_routine(Sink(seen), "sink")
-    flow.connect("src", "out", "sink", "in")
-    try:
-        for k in range(20):
+    flow = pair_flow("bench-latency", seen)
+
+    def run_jobs(count: int) -> None:
+        for k in range(count):
             run_job(flow, {"count": 1, "start": k})
 
-        def once() -> float:
-            nonlocal ok
-            seen.clear()
-            t0 = time.perf_counter()
-            for k in range(n):
-                run_job(flow, {"count": 1, "start": k})
-            elapsed = time.perf_counter() - t0
-            ok = ok and seen == [(0, k) for k in range(n)]
-            return elapsed
+    fw, fw_ok = measure_flow(flow, lambda: run_jobs(20), sizes.reps, lambda: run_jobs(n),
+                             lambda _: seen == [(0, k) for k in range(n)], seen.clear)
 
-        fw = best_of(sizes.reps, once)
-    finally:
-        flow.shutdown()
+    def floor_run(worker: HandoffWorker) -> list[Any]:
+        replies = []
+        for k in range(n):
+            worker.requests.put(k)
+            replies.append(worker.replies.get())
+        return replies
 
-    worker = HandoffWorker()
-    try:
-        def floor_once() -> float:
-            nonlocal ok
-            t0 = time.perf_counter()
-            replies = []
-            for k in range(n):
-                worker.requests.put(k)
-                replies.append(worker.replies.get())
-            elapsed = time.perf_counter() - t0
-            ok = ok and replies == [k + 1 for k in range(n)]
-            return elapsed
-
-        floor = best_of(sizes.reps, floor_once)
-    finally:
-        worker.close()
-    return Row(f"(c) one job at a time, N={n}", "us/job", fw / n * 1e6, floor / n * 1e6, ok,
-               note=f"{n / fw:,.0f} jobs/s vs {n / floor:,.0f} (thread handoff)")
+    floor, floor_ok = measure_handoff(sizes.reps, floor_run,
+                                      lambda replies: replies == [k + 1 for k in range(n)])
+    return job_row(f"(c) one job at a time, N={n}", n, fw, floor, fw_ok and floor_ok)
 
 
 def bench_pipelined(sizes: Sizes) -> Row:
     n = sizes.pipelined_jobs
-    ok = True
-
     seen: list[Any] = []
-    flow = Flow(flow_id="bench-pipelined", execution_strategy="sequential")
-    flow.add_routine(Source(), "src")
-    flow.add_routine(Sink(seen), "sink")
-    flow.connect("src", "out", "sink", "in")
-    try:
-        run_job(flow, {"count": 1})
+    flow = pair_flow("bench-pipelined", seen)
 
-        def once() -> float:
-            nonlocal ok
-            seen.clear()
-            t0 = time.perf_counter()
-            jobs = [flow.execute("src", entry_params={"count": 1, "start": k}) for k in range(n)]
-            finished = [JobState.wait_for_completion(flow, job, timeout=WAIT_TIMEOUT) for job in jobs]
-            elapsed = time.perf_counter() - t0
-            ok = (ok and all(finished) and all(job.status == "completed" for job in jobs)
-                  and sorted(seen) == [(0, k) for k in range(n)])
-            return elapsed
+    def run() -> tuple[list[JobState], list[bool]]:
+        jobs = [flow.execute("src", entry_params={"count": 1, "start": k}) for k in range(n)]
+        finished = [JobState.wait_for_completion(flow, job, timeout=WAIT_TIMEOUT) for job in jobs]
+        return jobs, finished
 
-        fw = best_of(sizes.reps, once)
-    finally:
-        flow.shutdown()
+    def check(result: tuple[list[JobState], list[bool]]) -> bool:
+        jobs, finished = result
+        return (all(finished) and all(job.status == "completed" for job in jobs)
+                and sorted(seen) == [(0, k) for k in range(n)])
 
-    worker = HandoffWorker()
-    try:
-        def floor_once() -> float:
-            nonlocal ok
-            t0 = time.perf_counter()
-            for k in range(n):
-                worker.requests.put(k)
-            replies = [worker.replies.get() for _ in range(n)]
-            elapsed = time.perf_counter() - t0
-            ok = ok and replies == [k + 1 for k in range(n)]
-            return elapsed
+    fw, fw_ok = measure_flow(flow, lambda: run_job(flow, {"count": 1}), sizes.reps, run, check,
+                             seen.clear)
 
-        floor = best_of(sizes.reps, floor_once)
-    finally:
-        worker.close()
-    return Row(f"(d) pipelined: {n} executes, then wait", "us/job", fw / n * 1e6, floor / n * 1e6, ok,
-               note=f"{n / fw:,.0f} jobs/s vs {n / floor:,.0f} (thread handoff)")
+    def floor_run(worker: HandoffWorker) -> list[Any]:
+        for k in range(n):
+            worker.requests.put(k)
+        return [worker.replies.get() for _ in range(n)]
+
+    floor, floor_ok = measure_handoff(sizes.reps, floor_run,
+                                      lambda replies: replies == [k + 1 for k in range(n)])
+    return job_row(f"(d) pipelined: {n} executes, then wait", n, fw, floor, fw_ok and floor_ok)
 
 
 def bench_io(sizes: Sizes) -> Row:
     ideal = math.ceil(IO_ROUTINES / IO_WORKERS) * IO_SLEEP
-    ok = True
 
     seen: list[Any] = []
     flow = Flow(flow_id="bench-io", execution_strategy="concurrent", max_workers=IO_WORKERS)
@@ -445,21 +413,9 @@ def bench_io(sizes: Sizes) -> Row:
     for index in range(IO_ROUTINES):
         flow.add_routine(Sleeper(seen, index), f"io{index}")
         flow.connect("src", "out", f"io{index}", "in")
-    try:
-        run_job(flow, {"count": 1})  # warm-up: start the worker threads
-
-        def once() -> float:
-            nonlocal ok
-            seen.clear()
-            t0 = time.perf_counter()
-            run_job(flow, {"count": 1})
-            elapsed = time.perf_counter() - t0
-            ok = ok and sorted(seen) == list(range(IO_ROUTINES))
-            return elapsed
-
-        fw = best_of(sizes.io_reps, once)
-    finally:
-        flow.shutdown()
+    fw, fw_ok = measure_flow(flow, lambda: run_job(flow, {"count": 1}),  # starts the worker threads
+                             sizes.io_reps, lambda: run_job(flow, {"count": 1}),
+                             lambda _: sorted(seen) == list(range(IO_ROUTINES)), seen.clear)
 
     with ThreadPoolExecutor(max_workers=IO_WORKERS) as pool:
         def sleeper(tag: int) -> int:
@@ -467,18 +423,10 @@ def bench_io(sizes: Sizes) -> Row:
             return tag
 
         list(pool.map(sleeper, range(IO_WORKERS)))  # start the threads
-
-        def floor_once() -> float:
-            nonlocal ok
-            t0 = time.perf_counter()
-            done = list(pool.map(sleeper, range(IO_ROUTINES)))
-            elapsed = time.perf_counter() - t0
-            ok = ok and done == list(range(IO_ROUTINES))
-            return elapsed
-
-        floor = best_of(sizes.io_reps, floor_once)
+        floor, floor_ok = measure(sizes.io_reps, lambda: list(pool.map(sleeper, range(IO_ROUTINES))),
+                                  lambda done: done == list(range(IO_ROUTINES)))
     return Row(f"(e) io fan-out: {IO_ROUTINES} x {IO_SLEEP * 1e3:.0f} ms sleeps, concurrent, "
-               f"{IO_WORKERS} workers", "efficiency", ideal / fw, ideal / floor, ok,
+               f"{IO_WORKERS} workers", "efficiency", ideal / fw, ideal / floor, fw_ok and floor_ok,
                note=f"ideal {ideal * 1e3:.0f} ms; took {fw * 1e3:.1f} ms vs {floor * 1e3:.1f} ms "
                     "(ThreadPoolExecutor)",
                lower_is_better=False)

@@ -210,28 +210,27 @@ def test_retry_success_on_second_call() -> None:
     assert sink.seen == ["v"] and sink.jobs == [job]
 
 
-def test_retry_non_retryable_error_stops_at_once() -> None:
-    entry = Entry(always(ValueError("not transient")))
+@pytest.mark.parametrize(
+    "behaviour, max_retries, calls, retries, message",
+    [
+        pytest.param(always(ValueError("not transient")), 3, 1, 0, "not transient",
+                     id="non_retryable_error_stops_at_once"),
+        pytest.param(sequence(ConnectionError("blip"), ValueError("real problem")), 5, 2, 1, "real problem",
+                     id="retryable_then_non_retryable"),
+    ],
+)
+def test_retry_stops_at_the_first_non_retryable_error(
+    behaviour: Callable[[int], None], max_retries: int, calls: int, retries: int, message: str
+) -> None:
+    entry = Entry(behaviour)
     handler = ErrorHandler(
-        strategy="retry", max_retries=3, retry_delay=0, retryable_exceptions=(ConnectionError,)
+        strategy="retry", max_retries=max_retries, retry_delay=0, retryable_exceptions=(ConnectionError,)
     )
     flow, _ = _flow(entry, handler)
     job = _execute(flow)
-    assert len(entry.calls) == 1
-    assert handler.retry_count == 0
-    _assert_failed(job, "not transient", "ValueError")
-
-
-def test_retry_retryable_then_non_retryable() -> None:
-    entry = Entry(sequence(ConnectionError("blip"), ValueError("real problem")))
-    handler = ErrorHandler(
-        strategy="retry", max_retries=5, retry_delay=0, retryable_exceptions=(ConnectionError,)
-    )
-    flow, _ = _flow(entry, handler)
-    job = _execute(flow)
-    assert len(entry.calls) == 2
-    assert handler.retry_count == 1
-    _assert_failed(job, "real problem", "ValueError")
+    assert len(entry.calls) == calls
+    assert handler.retry_count == retries
+    _assert_failed(job, message, "ValueError")
 
 
 def test_retry_backoff_gaps_are_at_least_the_computed_delays() -> None:

@@ -97,6 +97,22 @@ def _errors(job: JobState) -> List[Dict[str, Any]]:
     return [r.data for r in job.get_execution_history("worker") if r.event_name == "error"]
 
 
+def _run_retrying(
+    behaviour: Callable[[int, Any], None], value: Any, max_retries: int, retry_delay: float = 0,
+    critical: bool = False,
+) -> tuple[Worker, Sink, JobState]:
+    """One job through a worker with its own retry handler (``set_as_critical`` when ``critical``)."""
+    worker = Worker(behaviour)
+    if critical:
+        worker.set_as_critical(max_retries=max_retries, retry_delay=retry_delay)
+    else:
+        worker.set_error_handler(
+            ErrorHandler(strategy="retry", max_retries=max_retries, retry_delay=retry_delay)
+        )
+    flow, sink = _flow(worker)
+    return worker, sink, _run(flow, value=value)
+
+
 # -- tolerated failures ----------------------------------------------------------------------------
 
 
@@ -131,15 +147,6 @@ def test_set_as_optional_tolerates_failures() -> None:
     assert len(_errors(job)) == 2
 
 
-def test_routine_level_continue_beats_flow_level_stop() -> None:
-    worker = Worker(always(RuntimeError("local rule")))
-    worker.set_error_handler(ErrorHandler(strategy="continue"))
-    flow, _ = _flow(worker, flow_handler=ErrorHandler(strategy="stop"))
-    job = _run(flow, value=1)
-    assert job.status == "completed"
-    assert job.get_routine_state("worker") is None
-
-
 # -- failing the job ------------------------------------------------------------------------------------
 
 
@@ -157,13 +164,24 @@ def test_stop_fails_routine_and_job(where: str) -> None:
     assert sink.seen == []
 
 
-def test_routine_level_stop_beats_flow_level_continue() -> None:
-    worker = Worker(always(RuntimeError("strict")))
-    worker.set_error_handler(ErrorHandler(strategy="stop"))
-    flow, _ = _flow(worker, flow_handler=ErrorHandler(strategy="continue"))
+@pytest.mark.parametrize(
+    "routine_strategy, flow_strategy, error, status, state",
+    [
+        pytest.param("continue", "stop", "local rule", "completed", None,
+                     id="routine_level_continue_beats_flow_level_stop"),
+        pytest.param("stop", "continue", "strict", "failed", {"status": "failed", "error": "strict"},
+                     id="routine_level_stop_beats_flow_level_continue"),
+    ],
+)
+def test_routine_level_handler_beats_flow_level(
+    routine_strategy: str, flow_strategy: str, error: str, status: str, state: Optional[Dict[str, Any]]
+) -> None:
+    worker = Worker(always(RuntimeError(error)))
+    worker.set_error_handler(ErrorHandler(strategy=routine_strategy))
+    flow, _ = _flow(worker, flow_handler=ErrorHandler(strategy=flow_strategy))
     job = _run(flow, value=1)
-    assert job.status == "failed"
-    assert job.get_routine_state("worker") == {"status": "failed", "error": "strict"}
+    assert job.status == status
+    assert job.get_routine_state("worker") == state
 
 
 def test_stop_in_one_job_leaves_other_jobs_alone() -> None:
@@ -201,10 +219,7 @@ def test_failing_merge_is_a_task_failure_that_fails_the_job() -> None:
 
 
 def test_retry_exhausted_fails_after_max_retries_plus_one_calls() -> None:
-    worker = Worker(always(ConnectionError("unreachable")))
-    worker.set_as_critical(max_retries=2, retry_delay=0)
-    flow, sink = _flow(worker)
-    job = _run(flow, value=1)
+    worker, sink, job = _run_retrying(always(ConnectionError("unreachable")), 1, 2, critical=True)
     assert job.status == "failed"
     assert len(worker.calls) == 3
     assert worker.get_error_handler().retry_count == 2
@@ -215,10 +230,7 @@ def test_retry_exhausted_fails_after_max_retries_plus_one_calls() -> None:
 
 
 def test_retry_non_critical_exhausted_also_fails() -> None:
-    worker = Worker(always(ConnectionError("unreachable")))
-    worker.set_error_handler(ErrorHandler(strategy="retry", max_retries=1, retry_delay=0))
-    flow, _ = _flow(worker)
-    job = _run(flow, value=1)
+    worker, _, job = _run_retrying(always(ConnectionError("unreachable")), 1, 1)
     assert job.status == "failed"
     assert len(worker.calls) == 2
 
@@ -235,10 +247,7 @@ def test_flow_level_retry_is_honoured_for_routines_without_handler() -> None:
 
 
 def test_retry_later_success_completes_with_one_error_per_failure() -> None:
-    worker = Worker(fail_first(1))
-    worker.set_error_handler(ErrorHandler(strategy="retry", max_retries=3, retry_delay=0))
-    flow, sink = _flow(worker)
-    job = _run(flow, value="payload")
+    worker, sink, job = _run_retrying(fail_first(1), "payload", 3)
     assert job.status == "completed"
     assert worker.calls == ["payload", "payload"]  # the retry gets the same data
     assert job.get_routine_state("worker") is None
@@ -247,10 +256,7 @@ def test_retry_later_success_completes_with_one_error_per_failure() -> None:
 
 
 def test_delayed_retry_keeps_the_job_open_until_it_ran() -> None:
-    worker = Worker(fail_first(1))
-    worker.set_error_handler(ErrorHandler(strategy="retry", max_retries=2, retry_delay=0.02))
-    flow, sink = _flow(worker)
-    job = _run(flow, value="late")
+    worker, sink, job = _run_retrying(fail_first(1), "late", 2, retry_delay=0.02)
     # The job cannot be final while its retry is still scheduled.
     assert job.status == "completed"
     assert len(worker.calls) == 2
@@ -265,10 +271,7 @@ def test_retry_runs_under_the_same_job() -> None:
         if call == 1:
             raise ConnectionError("once")
 
-    worker = Worker(behaviour)
-    worker.set_error_handler(ErrorHandler(strategy="retry", max_retries=1, retry_delay=0))
-    flow, _ = _flow(worker)
-    job = _run(flow, value=1)
+    _, _, job = _run_retrying(behaviour, 1, 1)
     assert jobs == [job, job]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from pathlib import Path
 from typing import Any, Iterator, List, Tuple
 
 import pytest
@@ -19,16 +18,11 @@ from routilux.plugins import PluginRegistry
 from routilux.routine import _current_job_state
 from routilux.testing import ExecutorPluginContract, FakeEntryPoint, make_registry, use_registry
 
-HERE = Path(__file__).resolve().parent
 PLUGIN = "engine_fixtures.third_party"
 WAIT = 10.0
 
 
-@pytest.fixture(autouse=True)
-def _plugin_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(HERE))
-    for variable in ("ROUTILUX_LOAD_PLUGINS", "ROUTILUX_DISABLE_PLUGINS", "ROUTILUX_STRICT_PLUGINS"):
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("plugin_env")  # conftest.py
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import Counter
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 
@@ -76,7 +76,7 @@ class Collector(Routine):
         return [item for owner, item in self.calls if owner is job]
 
 
-def _flow(worker: Worker, **flow_kwargs: Any) -> tuple[Flow, Collector]:
+def _flow(worker: Routine, **flow_kwargs: Any) -> tuple[Flow, Collector]:
     flow = Flow(**flow_kwargs)
     collector = Collector()
     flow.add_routine(Source(), "src")
@@ -93,6 +93,53 @@ def _wait(flow: Flow, job: JobState) -> None:
 
 def _assert_exactly_once(items: List[int], count: int) -> None:
     assert Counter(items) == Counter(range(count)), f"lost or repeated activations: {sorted(items)}"
+
+
+def _held_job(count: int, **flow_kwargs: Any) -> tuple[Flow, Worker, Collector, JobState]:
+    """A flow whose worker holds item 0, and a job of ``count`` items running into that hold."""
+    worker = Worker(hold_at=0)
+    flow, collector = _flow(worker, **flow_kwargs)
+    job = flow.execute("src", entry_params={"count": count})
+    assert worker.entered.wait(WAIT)
+    return flow, worker, collector, job
+
+
+def _pause_while_held(
+    flow: Flow, job: JobState, release: threading.Event, message: str = "pause() did not return",
+    **pause_kwargs: Any,
+) -> None:
+    """Pause ``job`` from another thread while a handler of it is held, then ``release`` that handler:
+    pause() waits for the running activation and returns; the job is then paused."""
+    pause_errors: List[BaseException] = []
+
+    def pause() -> None:
+        try:
+            flow.pause(job, **pause_kwargs)
+        except BaseException as error:
+            pause_errors.append(error)
+
+    pauser = threading.Thread(target=pause)
+    pauser.start()
+    release.set()
+    pauser.join(WAIT)
+    assert not pauser.is_alive(), message
+    assert pause_errors == []
+    assert job.status == "paused"
+
+
+def _pause_inside(
+    worker: Worker, item: int, pause: Callable[[Worker, JobState, str], bool]
+) -> threading.Event:
+    """Run ``pause(routine, job, tag)`` as the worker's hook for ``item``; the event returned is set
+    once a call of it returns True (it paused)."""
+    paused = threading.Event()
+
+    def hook(routine: Worker, job: JobState, tag: str) -> None:
+        if pause(routine, job, tag):
+            paused.set()
+
+    worker.on_item[item] = hook
+    return paused
 
 
 # -- validation (§9, §20 item 15) ------------------------------------------------------------------------
@@ -125,30 +172,10 @@ def test_resume_with_unknown_current_routine_is_rejected() -> None:
 
 def test_pause_from_outside_holds_work_and_resume_delivers_exactly_once() -> None:
     count = 8
-    worker = Worker(hold_at=0)
-    flow, collector = _flow(worker)
-    job = flow.execute("src", entry_params={"count": count})
-    assert worker.entered.wait(WAIT)
+    flow, worker, collector, job = _held_job(count)
+    # pause waits for the running activation, then returns
+    _pause_while_held(flow, job, worker.release, reason="maintenance", checkpoint={"step": "outside"})
 
-    pause_done = threading.Event()
-    pause_errors: List[BaseException] = []
-
-    def pause() -> None:
-        try:
-            flow.pause(job, reason="maintenance", checkpoint={"step": "outside"})
-        except BaseException as error:
-            pause_errors.append(error)
-        finally:
-            pause_done.set()
-
-    pauser = threading.Thread(target=pause)
-    pauser.start()
-    worker.release.set()  # pause waits for the running activation, then returns
-    assert pause_done.wait(WAIT), "pause() did not return"
-    pauser.join(WAIT)
-    assert pause_errors == []
-
-    assert job.status == "paused"
     assert job.pause_points and job.pause_points[-1]["checkpoint"] == {"step": "outside"}
     assert job.pause_points[-1]["reason"] == "maintenance"
     assert JobState.wait_for_completion(flow, job, timeout=0) is True  # paused counts as settled
@@ -182,14 +209,13 @@ def test_pause_from_inside_handler_is_prompt_and_resume_continues(strategy: str)
     count = 6
     worker = Worker()
     flow, collector = _flow(worker, execution_strategy=strategy, max_workers=3)
-    paused = threading.Event()
 
-    def pause_here(routine: Worker, job: JobState, tag: str) -> None:
+    def pause_here(routine: Worker, job: JobState, tag: str) -> bool:
         routine.emit_deferred_event("out", item=99, tag="deferred")
         flow.pause(job, reason="inside", checkpoint={"at": 2})
-        paused.set()
+        return True
 
-    worker.on_item[2] = pause_here
+    paused = _pause_inside(worker, 2, pause_here)
     job = flow.execute("src", entry_params={"count": count})
     assert paused.wait(PROMPT), "pause() from inside a handler of the job did not return"
     _wait(flow, job)  # returns at once: the job is paused
@@ -211,15 +237,8 @@ def test_pause_from_inside_handler_is_prompt_and_resume_continues(strategy: str)
 def test_resume_from_described_pending_tasks_of_a_fresh_job_state() -> None:
     # What a job loaded from storage looks like: only the description of its pending work.
     count = 5
-    worker = Worker(hold_at=0)
-    flow, collector = _flow(worker)
-    job = flow.execute("src", entry_params={"count": count})
-    assert worker.entered.wait(WAIT)
-    pauser = threading.Thread(target=flow.pause, args=(job,), kwargs={"checkpoint": {"k": 1}})
-    pauser.start()
-    worker.release.set()
-    pauser.join(WAIT)
-    assert not pauser.is_alive() and job.status == "paused"
+    flow, worker, collector, job = _held_job(count)
+    _pause_while_held(flow, job, worker.release, checkpoint={"k": 1})
 
     loaded = JobState(flow.flow_id)
     loaded.status = "paused"
@@ -240,14 +259,13 @@ def test_resume_from_described_pending_tasks_of_a_fresh_job_state() -> None:
 def test_pausing_one_job_does_not_stop_another() -> None:
     worker = Worker()
     flow, collector = _flow(worker, execution_strategy="concurrent", max_workers=4)
-    paused = threading.Event()
 
-    def pause_job_a(routine: Worker, job: JobState, tag: str) -> None:
+    def pause_job_a(routine: Worker, job: JobState, tag: str) -> bool:
         if tag == "A":
             flow.pause(job, reason="just this one")
-            paused.set()
+        return tag == "A"
 
-    worker.on_item[1] = pause_job_a
+    paused = _pause_inside(worker, 1, pause_job_a)
     job_a = flow.execute("src", entry_params={"count": 4, "tag": "A"})
     assert paused.wait(PROMPT), "job A never paused"
     assert job_a.status == "paused"
@@ -273,11 +291,7 @@ def test_pausing_one_job_does_not_stop_another() -> None:
 
 
 def test_cancel_drops_pending_work_and_nothing_of_the_job_runs_afterwards() -> None:
-    count = 5
-    worker = Worker(hold_at=0)
-    flow, collector = _flow(worker)
-    job = flow.execute("src", entry_params={"count": count})
-    assert worker.entered.wait(WAIT)
+    flow, worker, collector, job = _held_job(5)
     flow.cancel(job, reason="user abort")
     assert job.status == "cancelled"
     assert job.routine_states["_cancellation"] == {"reason": "user abort"}
@@ -296,16 +310,8 @@ def test_cancel_drops_pending_work_and_nothing_of_the_job_runs_afterwards() -> N
 
 
 def test_cancel_of_a_paused_job_drops_its_held_work() -> None:
-    count = 4
-    worker = Worker(hold_at=0)
-    flow, collector = _flow(worker)
-    job = flow.execute("src", entry_params={"count": count})
-    assert worker.entered.wait(WAIT)
-    pauser = threading.Thread(target=flow.pause, args=(job,))
-    pauser.start()
-    worker.release.set()
-    pauser.join(WAIT)
-    assert not pauser.is_alive() and job.status == "paused"
+    flow, worker, collector, job = _held_job(4)
+    _pause_while_held(flow, job, worker.release)
     ran = list(worker.items(job))
 
     flow.cancel(job)
@@ -336,14 +342,13 @@ def test_cancel_leaves_other_jobs_running() -> None:
 def test_deferred_event_that_cannot_be_emitted_warns_on_resume() -> None:
     worker = Worker()
     flow, collector = _flow(worker, execution_strategy="concurrent", max_workers=2)
-    paused = threading.Event()
 
-    def defer_and_pause(routine: Worker, job: JobState, tag: str) -> None:
+    def defer_and_pause(routine: Worker, job: JobState, tag: str) -> bool:
         routine.emit_deferred_event("no_such_event", item=1)  # not checked when deferred
         flow.pause(job)
-        paused.set()
+        return True
 
-    worker.on_item[0] = defer_and_pause
+    paused = _pause_inside(worker, 0, defer_and_pause)
     job = flow.execute("src", entry_params={"count": 1})
     assert paused.wait(PROMPT)
     assert [e["event_name"] for e in job.deferred_events] == ["no_such_event"]
@@ -414,11 +419,7 @@ def test_cancel_drops_a_queued_retry() -> None:
 def test_pause_holds_a_queued_retry_and_resume_runs_it_once() -> None:
     flow, worker, collector = _flaky_flow()
     job = _start_flaky(flow, worker)
-    pauser = threading.Thread(target=flow.pause, args=(job,))
-    pauser.start()
-    worker.release.set()
-    pauser.join(WAIT)
-    assert not pauser.is_alive() and job.status == "paused"
+    _pause_while_held(flow, job, worker.release)
     held = sorted((e["slot_name"], e["data"]["item"], e["retry_count"]) for e in job.pending_tasks)
     assert held == [("collect", 0, 0), ("collect", 2, 0), ("work", 1, 1)]
     assert worker.items(job) == [0, 1, 2]
@@ -449,24 +450,14 @@ class TagGate(Routine):
 
 def test_pause_of_one_job_does_not_wait_for_another_jobs_running_handler() -> None:
     gate = TagGate(["A", "B"])
-    flow = Flow(execution_strategy="concurrent", max_workers=4)
-    collector = Collector()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(gate, "gate")
-    flow.add_routine(collector, "collector")
-    flow.connect("src", "out", "gate", "work")
-    flow.connect("gate", "out", "collector", "collect")
+    flow, collector = _flow(gate, execution_strategy="concurrent", max_workers=4)
     try:
         job_a = flow.execute("src", entry_params={"count": 3, "tag": "A"})
         job_b = flow.execute("src", entry_params={"count": 3, "tag": "B"})
         assert gate.entered["A"].wait(WAIT) and gate.entered["B"].wait(WAIT)
 
-        pauser = threading.Thread(target=flow.pause, args=(job_a,), kwargs={"reason": "only A"})
-        pauser.start()
-        gate.release["A"].set()
-        pauser.join(WAIT)
-        assert not pauser.is_alive(), "pausing job A waited for job B's handler"
-        assert job_a.status == "paused"
+        _pause_while_held(flow, job_a, gate.release["A"], "pausing job A waited for job B's handler",
+                          reason="only A")
         assert job_b.status == "running"  # still held in its handler, untouched by A's pause
 
         gate.release["B"].set()

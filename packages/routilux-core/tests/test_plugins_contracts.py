@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import types
-from pathlib import Path
 
 import pytest
 
@@ -16,14 +15,7 @@ from routilux.testing import (
     SerializerPluginContract,
 )
 
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(autouse=True)
-def _plugin_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(HERE))
-    for variable in ("ROUTILUX_LOAD_PLUGINS", "ROUTILUX_DISABLE_PLUGINS", "ROUTILUX_STRICT_PLUGINS"):
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("plugin_env")  # conftest.py
 
 
 class TestSequentialExecutorContract(ExecutorPluginContract):

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 
 from routilux.plugins import PluginError, PluginLookupError, PluginRegistry
 from routilux.testing import FakeEntryPoint, make_registry
 
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(autouse=True)
-def _plugin_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(HERE))
-    for variable in ("ROUTILUX_LOAD_PLUGINS", "ROUTILUX_DISABLE_PLUGINS", "ROUTILUX_STRICT_PLUGINS"):
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("plugin_env")  # conftest.py
 
 
 def good() -> FakeEntryPoint:

@@ -19,14 +19,7 @@ from routilux.plugins import (
 )
 from routilux.testing import FakeEntryPoint, make_registry, use_registry
 
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(autouse=True)
-def _plugin_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(HERE))
-    for variable in ("ROUTILUX_LOAD_PLUGINS", "ROUTILUX_DISABLE_PLUGINS", "ROUTILUX_STRICT_PLUGINS"):
-        monkeypatch.delenv(variable, raising=False)
+pytestmark = pytest.mark.usefixtures("plugin_env")  # conftest.py
 
 
 def test_good_plugin_fills_every_map_and_its_record() -> None:

@@ -117,17 +117,21 @@ def test_define_slot_defaults() -> None:
     assert slot.merge_strategy == "override"
 
 
-def test_define_slot_duplicate_raises_naming_routine() -> None:
+@pytest.mark.parametrize(
+    "kind, name, routine_id", [("slot", "inp", "dup-routine"), ("event", "out", "dup-events")]
+)
+def test_define_duplicate_raises_naming_routine(kind: str, name: str, routine_id: str) -> None:
     r = Routine()
-    r._id = "dup-routine"
-    first = r.define_slot("inp")
+    r._id = routine_id
+    define, get = getattr(r, f"define_{kind}"), getattr(r, f"get_{kind}")
+    first = define(name)
     with pytest.raises(ValueError) as info:
-        r.define_slot("inp")
+        define(name)
     message = str(info.value)
-    assert "inp" in message
+    assert name in message
     assert "already exists" in message
     assert repr(r) in message
-    assert r.get_slot("inp") is first
+    assert get(name) is first
 
 
 def test_define_event_creates_and_stores_event() -> None:
@@ -140,17 +144,6 @@ def test_define_event_creates_and_stores_event() -> None:
     assert event.output_params == ["a", "b"]
     assert r.get_event("out") is event
     assert r.define_event("bare").output_params == []
-
-
-def test_define_event_duplicate_raises_naming_routine() -> None:
-    r = Routine()
-    r._id = "dup-events"
-    first = r.define_event("out")
-    with pytest.raises(ValueError) as info:
-        r.define_event("out")
-    assert "out" in str(info.value)
-    assert repr(r) in str(info.value)
-    assert r.get_event("out") is first
 
 
 def test_slot_and_event_may_share_a_name() -> None:

@@ -77,6 +77,15 @@ def topology(flow):
     )
 
 
+def pair_flow(flow_id, param_mapping=None, **flow_kwargs):
+    """A flow of two SerNodes: ``a.output -> b.input``."""
+    flow = Flow(flow_id=flow_id, **flow_kwargs)
+    flow.add_routine(SerNode(), "a")
+    flow.add_routine(SerNode(), "b")
+    flow.connect("a", "output", "b", "input", param_mapping)
+    return flow
+
+
 def json_round_trip(flow):
     return Flow().deserialize(json.loads(json.dumps(flow.serialize())))
 
@@ -95,11 +104,8 @@ def test_empty_flow_shape():
 
 
 def test_serialized_shapes_follow_the_spec():
-    flow = Flow(flow_id="shapes", execution_strategy="concurrent", max_workers=6)
+    flow = pair_flow("shapes", {"value": "value"}, execution_strategy="concurrent", max_workers=6)
     flow.set_error_handler(ErrorHandler(strategy="retry", max_retries=5, retry_delay=0.25))
-    flow.add_routine(SerNode(), "a")
-    flow.add_routine(SerNode(), "b")
-    flow.connect("a", "output", "b", "input", param_mapping={"value": "value"})
     data = json.loads(json.dumps(flow.serialize()))
     assert (data["execution_strategy"], data["max_workers"]) == ("concurrent", 6)
     assert data["error_handler"]["strategy"] == "retry" and data["error_handler"]["max_retries"] == 5
@@ -284,11 +290,8 @@ def test_connection_deserialize_keeps_references_without_mutating_input():
 
 
 def test_five_rounds_keep_config_current_and_settings():
-    flow = Flow(flow_id="rounds", execution_strategy="concurrent", max_workers=8)
+    flow = pair_flow("rounds", execution_strategy="concurrent", max_workers=8)
     flow.set_error_handler(ErrorHandler("retry", max_retries=5))
-    flow.add_routine(SerNode(), "a")
-    flow.add_routine(SerNode(), "b")
-    flow.connect("a", "output", "b", "input")
     for n in range(1, 6):
         flow.routines["a"].set_config(round=n, payload=list(range(1000)))
         flow = json_round_trip(flow)
@@ -299,11 +302,8 @@ def test_five_rounds_keep_config_current_and_settings():
 
 
 def test_deserialize_does_not_mutate_its_input():
-    flow = Flow(flow_id="frozen")
-    flow.add_routine(SerNode(), "a")
-    flow.add_routine(SerNode(), "b")
+    flow = pair_flow("frozen", {"value": "value"})
     flow.routines["a"].set_config(items=[{"x": 1}])
-    flow.connect("a", "output", "b", "input", {"value": "value"})
     data = flow.serialize()
     before = copy.deepcopy(data)
     restored = Flow().deserialize(data)
@@ -339,10 +339,7 @@ def test_routine_needing_constructor_arguments_makes_serialize_raise():
 
 
 def test_failed_deserialize_leaves_the_flow_unchanged():
-    flow = Flow(flow_id="keep")
-    flow.add_routine(SerNode(), "a")
-    flow.add_routine(SerNode(), "b")
-    flow.connect("a", "output", "b", "input")
+    flow = pair_flow("keep")
     routines, connections = dict(flow.routines), list(flow.connections)
     bad = json.loads(json.dumps(flow.serialize()))
     bad["flow_id"] = "other"
@@ -377,10 +374,7 @@ def test_missing_type_raises():
 
 
 def test_unresolvable_connections_are_dropped_with_a_warning():
-    flow = Flow(flow_id="drop")
-    flow.add_routine(SerNode(), "a")
-    flow.add_routine(SerNode(), "b")
-    flow.connect("a", "output", "b", "input")
+    flow = pair_flow("drop")
     data = flow.serialize()
     good = data["connections"][0]
     data["connections"] = [
@@ -395,10 +389,7 @@ def test_unresolvable_connections_are_dropped_with_a_warning():
 
 
 def test_legacy_connections_without_routine_ids_resolve_by_name():
-    flow = Flow(flow_id="legacy")
-    flow.add_routine(SerNode(), "a")
-    flow.add_routine(SerNode(), "b")
-    flow.connect("a", "output", "b", "input")
+    flow = pair_flow("legacy")
     data = flow.serialize()
     for connection in data["connections"]:
         del connection["_source_routine_id"], connection["_target_routine_id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import types
+from importlib.metadata import PackageNotFoundError, distribution
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -106,14 +107,51 @@ def received(sink: StdTestSink, key: Optional[str] = None) -> List[Any]:
     return [p[key] if key else p for p in sink.received]
 
 
-@pytest.fixture
-def capture():
-    """``capture(routine, event="output")`` connects a new Capture to that event."""
+class Captures:
+    """What the ``capture`` fixture returns."""
 
-    def attach(routine: Any, event: str = "output") -> Capture:
+    def __call__(self, routine: Any, event: str = "output") -> Capture:
+        """Connect a new Capture to ``routine``'s ``event``."""
         return Capture().attach(routine, event)
 
-    return attach
+    def deliver(
+        self, routine: Any, payload: Dict[str, Any], slot: str = "input", **config: Any
+    ) -> Dict[str, Any]:
+        """Configure ``routine`` with ``config``, deliver ``payload`` to ``slot`` directly (``receive``),
+        and return the last payload it emitted on ``output``."""
+        routine.set_config(**config)
+        out = self(routine)
+        routine.get_slot(slot).receive(payload)
+        return out.last
+
+
+@pytest.fixture
+def capture() -> Captures:
+    """``capture(routine, event="output")`` connects a new Capture to that event;
+    ``capture.deliver(routine, payload, slot="input", **config)`` runs one direct delivery."""
+    return Captures()
+
+
+def std_routines_installed() -> bool:
+    """Whether the routilux-std-routines distribution is installed (its entry point is declared)."""
+    try:
+        distribution("routilux-std-routines")
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def installed() -> bool:
+    """``std_routines_installed()``, once per session."""
+    return std_routines_installed()
+
+
+@pytest.fixture
+def needs_installed(installed: bool) -> None:
+    """Skips the test unless the distribution is installed (entry-point discovery needs it)."""
+    if not installed:
+        pytest.skip("entry-point discovery needs the routilux-std-routines distribution installed")
 
 
 @pytest.fixture

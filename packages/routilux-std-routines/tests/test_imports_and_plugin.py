@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
-from importlib.metadata import PackageNotFoundError, distribution, entry_points
+from importlib.metadata import entry_points
 
 import pytest
 
@@ -23,17 +23,7 @@ NEW_ROUTINES = ("DataAggregator", "DataBatcher", "DataFilter", "RateLimiter")
 ALL_ROUTINES = tuple(n for names in CATEGORIES.values() for n in names) + NEW_ROUTINES
 
 
-def _installed() -> bool:
-    try:
-        distribution("routilux-std-routines")
-    except PackageNotFoundError:
-        return False
-    return True
-
-
-needs_installed = pytest.mark.skipif(
-    not _installed(), reason="entry-point discovery needs the routilux-std-routines distribution installed"
-)
+needs_installed = pytest.mark.usefixtures("needs_installed")  # conftest.py
 
 
 class TestStdRoutinesPlugin(RoutinePluginContract):

@@ -13,24 +13,14 @@ BLOCKS = re.findall(
 )
 
 
-def _installed() -> bool:
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    try:
-        distribution("routilux-std-routines")
-    except PackageNotFoundError:
-        return False
-    return True
-
-
 def test_readme_has_examples():
     assert len(BLOCKS) >= 6
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index):
+def test_readme_example_runs(index, installed):
     indent, code = BLOCKS[index]
     code = "\n".join(line[len(indent) :] for line in code.splitlines())
-    if "from routilux import TextClipper" in code and not _installed():
+    if "from routilux import TextClipper" in code and not installed:
         pytest.skip("resolving routilux.TextClipper needs the installed distribution (entry point)")
     exec(compile(code, f"README.md example {index}", "exec"), {"__name__": f"readme_example_{index}"})

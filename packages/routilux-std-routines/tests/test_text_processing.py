@@ -10,11 +10,7 @@ from routilux_std_routines import ResultExtractor, TextClipper, TextRenderer
 
 
 def clip(capture, payload, **config):
-    clipper = TextClipper()
-    clipper.set_config(**config)
-    out = capture(clipper)
-    clipper.input_slot.receive(payload)
-    return out.last
+    return capture.deliver(TextClipper(), payload, **config)
 
 
 def test_clipper_defaults_and_surface():
@@ -71,11 +67,7 @@ def test_clipper_custom_message(capture):
 
 
 def render(capture, payload, **config):
-    renderer = TextRenderer()
-    renderer.set_config(**config)
-    out = capture(renderer)
-    renderer.input_slot.receive(payload)
-    return out.last
+    return capture.deliver(TextRenderer(), payload, **config)
 
 
 def test_renderer_xml(capture):
@@ -113,11 +105,7 @@ def test_renderer_circular_reference(capture):
 
 
 def extract(capture, value, extractor=None, **config):
-    extractor = extractor or ResultExtractor()
-    extractor.set_config(**config)
-    out = capture(extractor)
-    extractor.input_slot.receive({"data": value})
-    return out.last
+    return capture.deliver(extractor or ResultExtractor(), {"data": value}, **config)
 
 
 def test_extractor_json_code_block(capture):

@@ -12,11 +12,7 @@ from routilux_std_routines import DataFlattener, TimeProvider
 
 
 def request_time(capture, payload=None, **config):
-    provider = TimeProvider()
-    provider.set_config(**config)
-    out = capture(provider)
-    provider.trigger_slot.receive(payload or {})
-    return out.last
+    return capture.deliver(TimeProvider(), payload or {}, slot="request", **config)
 
 
 def test_time_provider_slot_is_request_on_trigger_slot():
@@ -52,11 +48,7 @@ def test_time_provider_format_override_from_payload(capture):
 
 
 def flatten(capture, value, **config):
-    flattener = DataFlattener()
-    flattener.set_config(**config)
-    out = capture(flattener)
-    flattener.input_slot.receive({"data": value})
-    return out.last
+    return capture.deliver(DataFlattener(), {"data": value}, **config)
 
 
 def test_flattener_nested_dicts_and_lists(capture):
