@@ -342,23 +342,32 @@ class DaskExecutor:
         self._inbox.put((_SUBMIT, activation))
 
     def _pump_loop(self) -> None:
-        get = self._inbox.get
+        get, get_nowait = self._inbox.get, self._inbox.get_nowait
         pending = self._pending
         stopping = False
         while True:
             item = get()
-            kind = item[0]
-            if kind is _SUBMIT:
-                pending.append(item[1])
-            elif kind is _DONE:
-                self._inflight -= 1
-                self._settle(*item[1:])
-            elif kind is _BATCH_DONE:
-                self._settle_batch(*item[1:])
-            else:
-                stopping = True
+            while True:
+                kind = item[0]
+                if kind is _SUBMIT:
+                    pending.append(item[1])
+                elif kind is _DONE:
+                    self._inflight -= 1
+                    self._settle(*item[1:])
+                elif kind is _BATCH_DONE:
+                    self._settle_batch(*item[1:])
+                else:
+                    stopping = True
+                # Take in everything already posted before deciding what to send:
+                # a burst of emits then travels in a few tasks, not one task each.
+                try:
+                    item = get_nowait()
+                except queue.Empty:
+                    break
             while pending and self._inflight < self.max_workers:
                 size = self._batch_size(len(pending))
+                if size == 0:
+                    break
                 self._inflight += size
                 self._launch([pending.popleft() for _ in range(size)])
             if stopping and not pending and self._inflight == 0:
@@ -366,7 +375,7 @@ class DaskExecutor:
                 return
 
     def _batch_size(self, waiting: int) -> int:
-        """How many waiting activations to send in the next task (guided self-scheduling).
+        """How many waiting activations to send in the next task, 0 to wait (guided self-scheduling).
 
         Each dask task costs a few milliseconds of scheduling; sending a share
         of the backlog per task amortises that, and the share shrinks with the
@@ -377,8 +386,11 @@ class DaskExecutor:
         """
         threads = self._worker_threads()
         free = self.max_workers - self._inflight
-        share = min(waiting // (_BATCH_SPREAD * threads), self.max_workers // (2 * threads))
-        return max(1, min(free, share, self.max_batch))
+        share = min(waiting // (_BATCH_SPREAD * threads), self.max_workers // (2 * threads), self.max_batch)
+        share = max(1, share)
+        if free < share and self._inflight >= self.max_workers // 2:
+            return 0  # enough is in flight: wait for places to send a full share
+        return min(free, share)
 
     def _worker_threads(self) -> int:
         if self._threads is None:

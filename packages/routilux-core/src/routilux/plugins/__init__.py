@@ -1,9 +1,21 @@
 """Plugin system of routilux: hooks, the records plugins return, and the registry.
 
 Importing this package imports no plugin and reads no entry point; that
-happens when the registry is first used (:func:`get_registry`). See
-:mod:`routilux.plugins.manager` for discovery, failure handling, the
-``ROUTILUX_*_PLUGINS`` environment variables and how to replace a built-in.
+happens when the registry is first used (:func:`get_registry`).
+
+Modules, each importing only those listed before it:
+
+* :mod:`~routilux.plugins.specs`: the records plugins return;
+  :mod:`~routilux.plugins.hookspecs`: the four registration hooks;
+* :mod:`~routilux.plugins.errors`: :class:`PluginError`, :class:`PluginLookupError`;
+* :mod:`~routilux.plugins.hooks`: calling a plugin's hooks once and checking
+  what they return;
+* :mod:`~routilux.plugins.discovery`: entry points, failure handling for them and
+  the ``ROUTILUX_*_PLUGINS`` environment variables;
+* :mod:`~routilux.plugins.resolution`: name clashes, replacing a built-in on
+  purpose, and the read-only maps;
+* :mod:`~routilux.plugins.manager`: :class:`PluginRegistry`, :data:`DEFAULT_PLUGINS`
+  and the process-wide registry (:func:`get_registry`, :func:`set_registry`).
 """
 
 from __future__ import annotations
