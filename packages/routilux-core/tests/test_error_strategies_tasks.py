@@ -246,6 +246,42 @@ def test_flow_level_retry_is_honoured_for_routines_without_handler() -> None:
     assert sink.seen == ["x"]
 
 
+def test_a_later_job_gets_its_retries_from_an_exhausted_handler() -> None:
+    """Retries are counted per activation: a shared handler spent by one job still retries the next."""
+    worker = Worker(fail_first(3))
+    handler = ErrorHandler(strategy="retry", max_retries=1, retry_delay=0)
+    worker.set_error_handler(handler)
+    flow, sink = _flow(worker)
+    first = _run(flow, value="a")  # calls 1 and 2 fail: exhausted
+    assert first.status == "failed"
+    assert handler.retry_count == 1
+    second = _run(flow, value="b")  # call 3 fails, its retry (call 4) succeeds
+    assert second.status == "completed"
+    assert worker.calls == ["a", "a", "b", "b"]
+    assert handler.retry_count == 1
+    assert sink.seen == ["b"]
+
+
+def test_activations_sharing_a_retry_handler_each_get_their_retries() -> None:
+    failures: Dict[Any, int] = {}
+    lock = threading.Lock()
+
+    def first_two_fail_per_value(call: int, value: Any) -> None:
+        with lock:
+            failures[value] = failures.get(value, 0) + 1
+            count = failures[value]
+        if count <= 2:
+            raise ConnectionError(f"{value} attempt {count}")
+
+    worker = Worker(first_two_fail_per_value)
+    worker.set_error_handler(ErrorHandler(strategy="retry", max_retries=2, retry_delay=0))
+    flow, sink = _flow(worker, execution_strategy="concurrent", max_workers=4)
+    job = _run(flow, values=["x", "y", "z"])
+    assert job.status == "completed"
+    assert sorted(sink.seen) == ["x", "y", "z"]
+    assert failures == {"x": 3, "y": 3, "z": 3}
+
+
 def test_retry_later_success_completes_with_one_error_per_failure() -> None:
     worker, sink, job = _run_retrying(fail_first(1), "payload", 3)
     assert job.status == "completed"

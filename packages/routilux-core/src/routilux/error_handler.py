@@ -39,12 +39,18 @@ class ErrorAction(str, enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class ErrorContext:
-    """Where an error happened, as passed to a strategy's ``decide``."""
+    """Where an error happened, as passed to a strategy's ``decide``.
+
+    ``attempt`` counts the retries the failed activation already had (0 for a
+    first failure); None when unknown (a direct ``handle_error`` call), in
+    which case retry strategies count on the handler's ``retry_count``.
+    """
 
     routine: Any
     routine_id: Optional[str]
     flow: Any
     job_state: Any = None
+    attempt: Optional[int] = None
 
 
 @attrs.frozen(kw_only=True)

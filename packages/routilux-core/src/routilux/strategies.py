@@ -29,14 +29,19 @@ def decide_skip(handler: ErrorHandler, error: BaseException, context: ErrorConte
 def decide_retry(handler: ErrorHandler, error: BaseException, context: ErrorContext) -> ErrorDecision:
     """Retry retryable errors up to ``max_retries`` times with exponential backoff.
 
-    The n-th retry waits ``retry_delay * retry_backoff ** (n - 1)`` seconds.
-    A non-retryable error fails at once without touching ``retry_count``.
+    The n-th retry waits ``retry_delay * retry_backoff ** (n - 1)`` seconds and
+    sets ``retry_count`` to n. Retries are counted per activation when the
+    engine says which attempt failed, so a handler shared by several jobs (or
+    used again by a later job) gives each activation its own retries; a
+    direct ``handle_error`` call counts on ``retry_count`` itself. A
+    non-retryable error fails at once without touching ``retry_count``.
     """
     if not isinstance(error, handler.retryable_exceptions):
         return _STOP
-    if handler.retry_count < handler.max_retries:
-        handler.retry_count += 1
-        delay = handler.retry_delay * handler.retry_backoff ** (handler.retry_count - 1)
+    attempt = handler.retry_count if context.attempt is None else context.attempt
+    if attempt < handler.max_retries:
+        handler.retry_count = attempt + 1
+        delay = handler.retry_delay * handler.retry_backoff**attempt
         return ErrorDecision(action=ErrorAction.RETRY, delay=delay, proceed=True)
     return ErrorDecision(action=ErrorAction.STOP, proceed=not handler.is_critical, exhausted=True)
 

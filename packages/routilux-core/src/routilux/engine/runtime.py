@@ -391,7 +391,8 @@ class Engine:
                 self._fail_routine(job, routine_id, error)
             return
         decision = handler.decide(
-            error, ErrorContext(routine=routine, routine_id=routine_id, flow=flow, job_state=job)
+            error,
+            ErrorContext(routine=routine, routine_id=routine_id, flow=flow, job_state=job, attempt=attempt),
         )
         if decision.action is ErrorAction.RETRY:
             job.record_execution(routine_id, "error", record)
@@ -459,7 +460,10 @@ class Engine:
         attempts = 0
         while handler is not None:
             decision = handler.decide(
-                error, ErrorContext(routine=routine, routine_id=entry_id, flow=flow, job_state=job)
+                error,
+                ErrorContext(
+                    routine=routine, routine_id=entry_id, flow=flow, job_state=job, attempt=attempts
+                ),
             )
             apply_side_effects(decision, error, entry_id, job)
             # The job goes on and ends "completed" once its last activation is done.
