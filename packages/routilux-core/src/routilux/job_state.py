@@ -104,7 +104,6 @@ class JobState:
         self._settled = threading.Event()
         self._gate: Optional[str] = None  # None, "paused", "cancelled" or "stopped"
         self._held: List[Any] = []
-        self._engine: Any = None
 
     # -- history ------------------------------------------------------------------------
 

@@ -81,7 +81,6 @@ class Engine:
 
     def begin_job(self, job: JobState) -> None:
         """Start accounting for ``job``, holding one token for its entry handler."""
-        job._engine = self
         job._inflight = [None]
         job._final_token = [None]
         job._gate = None
@@ -91,7 +90,6 @@ class Engine:
     def _track(self, job: JobState) -> List[None]:
         """Accounting for a job this engine did not start (emits with a foreign job)."""
         if job._inflight is None:
-            job._engine = self
             job._inflight = []
             job._final_token = [None]
             self.active_jobs.add(job)
