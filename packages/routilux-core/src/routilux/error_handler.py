@@ -12,9 +12,18 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
+from typing import Any, Dict, Optional, Tuple, Type, Union
 
-import attrs
+from routilux.error_decision import ErrorAction, ErrorContext, ErrorDecision
+
+__all__ = [
+    "ErrorAction",
+    "ErrorContext",
+    "ErrorDecision",
+    "ErrorHandler",
+    "ErrorStrategy",
+    "apply_side_effects",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -26,49 +35,6 @@ class ErrorStrategy(enum.Enum):
     CONTINUE = "continue"
     RETRY = "retry"
     SKIP = "skip"
-
-
-class ErrorAction(str, enum.Enum):
-    """What the engine does with a failed activation."""
-
-    STOP = "stop"  # the routine fails, and with it the job
-    CONTINUE = "continue"  # the error is recorded and the job goes on
-    SKIP = "skip"  # the routine is marked skipped and the job goes on
-    RETRY = "retry"  # the activation runs again after ``delay`` seconds
-
-
-@attrs.frozen(kw_only=True)
-class ErrorContext:
-    """Where an error happened, as passed to a strategy's ``decide``.
-
-    ``attempt`` counts the retries the failed activation already had (0 for a
-    first failure); None when unknown (a direct ``handle_error`` call), in
-    which case retry strategies count on the handler's ``retry_count``.
-    """
-
-    routine: Any
-    routine_id: Optional[str]
-    flow: Any
-    job_state: Any = None
-    attempt: Optional[int] = None
-
-
-@attrs.frozen(kw_only=True)
-class ErrorDecision:
-    """A strategy's answer.
-
-    ``proceed`` is what :meth:`ErrorHandler.handle_error` returns (the 0.10
-    "should continue / should retry" flag); ``exhausted`` marks a retry
-    strategy that has no attempts left.
-    """
-
-    action: ErrorAction
-    delay: float = 0.0
-    proceed: bool = False
-    exhausted: bool = False
-
-
-Decide = Callable[["ErrorHandler", BaseException, ErrorContext], ErrorDecision]
 
 
 def _strategy_from(value: Union[ErrorStrategy, str]) -> Union[ErrorStrategy, str]:

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import TYPE_CHECKING, List
 
-from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler
+from routilux.error_decision import ErrorAction, ErrorContext, ErrorDecision
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import ErrorStrategySpec
+
+if TYPE_CHECKING:
+    from routilux.error_handler import ErrorHandler
 
 _STOP = ErrorDecision(action=ErrorAction.STOP, proceed=False)
 
 
-def decide_stop(handler: ErrorHandler, error: BaseException, context: ErrorContext) -> ErrorDecision:
+def decide_stop(handler: "ErrorHandler", error: BaseException, context: ErrorContext) -> ErrorDecision:
     """The routine fails and so does the job."""
     return _STOP
 
 
-def decide_continue(handler: ErrorHandler, error: BaseException, context: ErrorContext) -> ErrorDecision:
+def decide_continue(handler: "ErrorHandler", error: BaseException, context: ErrorContext) -> ErrorDecision:
     """The error is recorded and the job goes on."""
     return ErrorDecision(action=ErrorAction.CONTINUE, proceed=True)
 
 
-def decide_skip(handler: ErrorHandler, error: BaseException, context: ErrorContext) -> ErrorDecision:
+def decide_skip(handler: "ErrorHandler", error: BaseException, context: ErrorContext) -> ErrorDecision:
     """The routine is marked skipped and the job goes on."""
     return ErrorDecision(action=ErrorAction.SKIP, proceed=True)
 
 
-def decide_retry(handler: ErrorHandler, error: BaseException, context: ErrorContext) -> ErrorDecision:
+def decide_retry(handler: "ErrorHandler", error: BaseException, context: ErrorContext) -> ErrorDecision:
     """Retry retryable errors up to ``max_retries`` times with exponential backoff.
 
     The n-th retry waits ``retry_delay * retry_backoff ** (n - 1)`` seconds and
