@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
+
+from routilux.serialization._values import check_type, field, require_mapping
 
 if TYPE_CHECKING:
     from routilux.event import Event
     from routilux.slot import Slot
+
+
+#: Reference keys ``Flow.serialize`` adds to connection dicts (flow keys and port names).
+CONNECTION_REFERENCE_KEYS = (
+    "_source_routine_id",
+    "_source_event_name",
+    "_target_routine_id",
+    "_target_slot_name",
+)
 
 
 class Connection:
@@ -58,8 +69,6 @@ class Connection:
     def serialize(self) -> Dict[str, Any]:
         """``{"_type": "Connection", "param_mapping", "_source_event_name", "_target_slot_name"}``
         (the name keys only for ends that exist; ``Flow.serialize`` adds the routine ids)."""
-        from routilux.serialization.model import serialize_connection
-
         return serialize_connection(self)
 
     def deserialize(self, data: Dict[str, Any]) -> "Connection":
@@ -67,9 +76,61 @@ class Connection:
 
         The ends are not linked here: ``Flow.deserialize`` (or the caller) sets them.
         """
-        from routilux.serialization.model import deserialize_connection
-
         return deserialize_connection(self, data)
 
     def __repr__(self) -> str:
         return f"Connection[{self.source_event!r} -> {self.target_slot!r}]"
+
+
+# -- serialized form ---------------------------------------------------------------------------
+# The readers are also used by ``Flow.deserialize``, which links the ends itself.
+
+
+def serialize_connection(connection: "Connection") -> Dict[str, Any]:
+    data: Dict[str, Any] = {"_type": "Connection", "param_mapping": dict(connection.param_mapping)}
+    if connection.source_event is not None:
+        data["_source_event_name"] = connection.source_event.name
+    if connection.target_slot is not None:
+        data["_target_slot_name"] = connection.target_slot.name
+    return data
+
+
+def read_param_mapping(data: Mapping[str, Any], what: str) -> Dict[str, str]:
+    mapping = field(data, "param_mapping", Mapping, what, default={}, nullable=True) or {}
+    for key, value in mapping.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(
+                f"{what}: field 'param_mapping' must map parameter names to names, "
+                f"got {key!r:.40}: {value!r:.40}"
+            )
+    return dict(mapping)
+
+
+def read_connection_references(data: Mapping[str, Any], what: str) -> Dict[str, str]:
+    """The reference keys present with a non-empty string value."""
+    refs: Dict[str, str] = {}
+    for key in CONNECTION_REFERENCE_KEYS:
+        value = data.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise TypeError(
+                f"{what}: field {key!r} must be a string, got {type(value).__name__} {value!r:.80}"
+            )
+        refs[key] = value
+    return refs
+
+
+def deserialize_connection(connection: "Connection", data: Any, what: str = "Connection") -> "Connection":
+    """Restore the mapping and keep the reference keys as private attributes (ends are not linked)."""
+    data = require_mapping(data, what)
+    check_type(data, "Connection", what, required=False)
+    mapping = read_param_mapping(data, what)
+    refs = read_connection_references(data, what)
+    connection.param_mapping = mapping
+    for key in CONNECTION_REFERENCE_KEYS:
+        if key in refs:
+            setattr(connection, key, refs[key])
+        elif key in vars(connection):
+            delattr(connection, key)
+    return connection

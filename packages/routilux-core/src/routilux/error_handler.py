@@ -12,9 +12,10 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from typing import Any, Dict, Optional, Tuple, Type, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Type, Union
 
 from routilux.error_decision import ErrorAction, ErrorContext, ErrorDecision
+from routilux.serialization._values import check_type, field, non_negative, require_mapping
 
 __all__ = [
     "ErrorAction",
@@ -133,18 +134,74 @@ class ErrorHandler:
 
     def serialize(self) -> Dict[str, Any]:
         """The handler's settings, the strategy as its name; ``retryable_exceptions`` is not stored."""
-        from routilux.serialization.model import serialize_error_handler
-
         return serialize_error_handler(self)
 
     def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ErrorHandler":
         """Restore the settings; the strategy name becomes the enum (or a plugin strategy name)."""
-        from routilux.serialization.model import deserialize_error_handler
-
         return deserialize_error_handler(self, data)
 
     def __repr__(self) -> str:
         return f"ErrorHandler[{self.strategy_name}, retries={self.retry_count}/{self.max_retries}]"
+
+
+# -- serialized form ---------------------------------------------------------------------------
+
+_NUMBER = (int, float)
+
+
+def serialize_error_handler(handler: "ErrorHandler") -> Dict[str, Any]:
+    return {
+        "_type": "ErrorHandler",
+        "strategy": handler.strategy_name,
+        "max_retries": handler.max_retries,
+        "retry_delay": handler.retry_delay,
+        "retry_backoff": handler.retry_backoff,
+        "retry_count": handler.retry_count,
+        "is_critical": handler.is_critical,
+    }
+
+
+def deserialize_error_handler(
+    handler: "ErrorHandler", data: Any, what: str = "ErrorHandler"
+) -> "ErrorHandler":
+    """Restore ``handler`` from ``data``, changing nothing unless all of it is valid."""
+    data = require_mapping(data, what)
+    check_type(data, "ErrorHandler", what, required=False)
+    strategy_value = field(data, "strategy", str, what, default=handler.strategy_name)
+    try:
+        strategy = _strategy_from(strategy_value)
+    except ValueError as error:
+        raise ValueError(
+            f"{what}: field 'strategy' has the unknown strategy {strategy_value!r}: {error}"
+        ) from None
+    max_retries = non_negative(
+        field(data, "max_retries", int, what, default=handler.max_retries), "max_retries", what
+    )
+    retry_delay = non_negative(
+        field(data, "retry_delay", _NUMBER, what, default=handler.retry_delay), "retry_delay", what
+    )
+    retry_backoff = non_negative(
+        field(data, "retry_backoff", _NUMBER, what, default=handler.retry_backoff), "retry_backoff", what
+    )
+    retry_count = non_negative(
+        field(data, "retry_count", int, what, default=handler.retry_count), "retry_count", what
+    )
+    is_critical = field(data, "is_critical", bool, what, default=handler.is_critical)
+    handler.strategy = strategy
+    handler.max_retries = max_retries
+    handler.retry_delay = retry_delay
+    handler.retry_backoff = retry_backoff
+    handler.retry_count = retry_count
+    handler.is_critical = is_critical
+    return handler
+
+
+def _optional_error_handler(data: Mapping[str, Any], key: str, what: str) -> Optional["ErrorHandler"]:
+    """A new handler restored from ``data[key]``, or None when that is absent or None."""
+    raw = data.get(key)
+    if raw is None:
+        return None
+    return deserialize_error_handler(ErrorHandler(), raw, f"{what}, field {key!r}")
 
 
 def apply_side_effects(

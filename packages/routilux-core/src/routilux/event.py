@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from routilux._context import _current_job_state
+from routilux.serialization._values import check_type, field, require_mapping
 
 if TYPE_CHECKING:
     from routilux.routine import Routine
@@ -55,14 +56,10 @@ class Event:
 
     def serialize(self) -> Dict[str, Any]:
         """``{"_type": "Event", "name", "output_params"}``."""
-        from routilux.serialization.model import serialize_event
-
         return serialize_event(self)
 
     def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Event":
         """Restore ``name`` and ``output_params`` (links are restored by ``Flow.deserialize``)."""
-        from routilux.serialization.model import deserialize_event
-
         return deserialize_event(self, data)
 
     def __getstate__(self) -> Dict[str, Any]:
@@ -75,3 +72,26 @@ class Event:
         if self.routine is not None:
             return f"Event[{self.routine._id}.{self.name}]"
         return f"Event[{self.name}]"
+
+
+# -- serialized form ---------------------------------------------------------------------------
+
+
+def serialize_event(event: "Event") -> Dict[str, Any]:
+    return {"_type": "Event", "name": event.name, "output_params": list(event.output_params)}
+
+
+def _read_event(data: Any, what: str) -> Tuple[str, List[str]]:
+    data = require_mapping(data, what)
+    check_type(data, "Event", what, required=False)
+    name = field(data, "name", str, what, default="")
+    params = field(data, "output_params", (list, tuple), what, default=[], nullable=True) or []
+    for param in params:
+        if not isinstance(param, str):
+            raise TypeError(f"{what}: field 'output_params' must hold strings, got {param!r:.80}")
+    return name, list(params)
+
+
+def deserialize_event(event: "Event", data: Any, what: str = "Event") -> "Event":
+    event.name, event.output_params = _read_event(data, what)
+    return event

@@ -7,6 +7,16 @@ import time
 from datetime import datetime
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
+from routilux.serialization._values import (
+    check_type,
+    copy_data,
+    field,
+    list_of_dicts,
+    parse_datetime,
+    require_mapping,
+    str_keyed_dict,
+)
+
 #: Event records kept by a tracker; older ones are dropped first.
 DEFAULT_EVENT_LIMIT = 1000
 
@@ -121,13 +131,9 @@ class ExecutionTracker:
 
     def serialize(self) -> Dict[str, Any]:
         """``flow_id``, ``routine_executions``, ``event_flow`` and ``performance_metrics``."""
-        from routilux.serialization.jobs import serialize_tracker
-
         return serialize_tracker(self)
 
     def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ExecutionTracker":
-        from routilux.serialization.jobs import deserialize_tracker
-
         return deserialize_tracker(self, data)
 
     def __repr__(self) -> str:
@@ -149,3 +155,40 @@ def _event_dict(record: _EventRecord) -> Dict[str, Any]:
         "target_routine_id": target,
         "data": data or {},
     }
+
+
+# -- serialized form ---------------------------------------------------------------------------
+
+
+def serialize_tracker(tracker: "ExecutionTracker") -> Dict[str, Any]:
+    return {
+        "_type": "ExecutionTracker",
+        "flow_id": tracker.flow_id,
+        "routine_executions": copy_data(tracker.routine_executions, "ExecutionTracker routine_executions"),
+        "event_flow": tracker.event_flow,
+        "performance_metrics": copy_data(tracker.performance_metrics, "ExecutionTracker performance_metrics"),
+    }
+
+
+def deserialize_tracker(tracker: "ExecutionTracker", data: Any) -> "ExecutionTracker":
+    what = "ExecutionTracker"
+    data = require_mapping(data, what)
+    check_type(data, "ExecutionTracker", what, required=False)
+    flow_id = field(data, "flow_id", str, what, default=tracker.flow_id)
+    executions_raw = str_keyed_dict(data, "routine_executions", what)
+    for key, records in executions_raw.items():
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TypeError(
+                f"{what}: field 'routine_executions'[{key!r}] must be a list of dicts, got {records!r:.80}"
+            )
+    events = list_of_dicts(data, "event_flow", what)
+    for index, event in enumerate(events):
+        stamp = event.get("timestamp")
+        if stamp is not None:
+            parse_datetime(stamp, f"event_flow[{index}].timestamp", what)
+    metrics = str_keyed_dict(data, "performance_metrics", what)
+    tracker.flow_id = flow_id
+    tracker.routine_executions = executions_raw
+    tracker.event_flow = events
+    tracker.performance_metrics = metrics
+    return tracker

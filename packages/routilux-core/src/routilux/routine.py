@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from routilux._context import _current_job_state
-from routilux.error_handler import ErrorHandler, ErrorStrategy
-from routilux.event import Event
-from routilux.slot import MergeStrategy, Slot
+from routilux.error_handler import (
+    ErrorHandler,
+    ErrorStrategy,
+    _optional_error_handler,
+    serialize_error_handler,
+)
+from routilux.event import Event, _read_event
+from routilux.serialization._values import decode_value, encode_value, field, require_mapping
+from routilux.serialization.callables import deserialize_callable
+from routilux.serialization.registry import ObjectRegistry
+from routilux.slot import MergeStrategy, Slot, _apply_slot, _read_slot, _SlotState
 
 __all__ = ["ExecutionContext", "Routine", "_current_job_state"]
 
@@ -186,8 +194,6 @@ class Routine:
         Callables (handlers, merge strategies, callables in the config) are
         stored as references (see :mod:`routilux.serialization.callables`).
         """
-        from routilux.serialization.model import serialize_routine
-
         return serialize_routine(self)
 
     def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Routine":
@@ -199,8 +205,6 @@ class Routine:
         ``registry`` (an :class:`~routilux.serialization.ObjectRegistry`)
         resolves references to other routines of a flow being restored.
         """
-        from routilux.serialization.model import deserialize_routine
-
         return deserialize_routine(self, data, registry)
 
     def __call__(self, **kwargs: Any) -> None:
@@ -214,3 +218,85 @@ class Routine:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[{self._id}]"
+
+
+# -- serialized form ---------------------------------------------------------------------------
+
+
+def serialize_routine(routine: "Routine") -> Dict[str, Any]:
+    where = f"{routine!r}"
+    handler = routine._error_handler
+    return {
+        "_type": type(routine).__name__,
+        "_id": routine._id,
+        "_config": encode_value(routine._config, f"{where} _config"),
+        "_error_handler": serialize_error_handler(handler) if handler is not None else None,
+        "_slots": {name: slot.serialize() for name, slot in list(routine._slots.items())},
+        "_events": {name: event.serialize() for name, event in list(routine._events.items())},
+    }
+
+
+def deserialize_routine(
+    routine: "Routine", data: Any, registry: Any = None, what: Optional[str] = None
+) -> "Routine":
+    """Restore ``routine`` in place.
+
+    Existing slots and events of the same name are kept and updated (so
+    attributes like ``self.input_slot`` still point into ``_slots``); a slot
+    whose stored handler cannot be restored keeps the handler it has.
+    Method handlers referring to the stored ``_id`` resolve to ``routine``.
+    """
+    what = what or f"{type(routine).__name__}"
+    data = require_mapping(data, what)
+    routine_id = field(data, "_id", str, what, default=routine._id)
+    if registry is None:
+        registry = ObjectRegistry()
+    elif not isinstance(registry, ObjectRegistry):
+        raise TypeError(f"{what}: registry must be an ObjectRegistry or None, got {registry!r:.80}")
+    scope = registry.child({routine_id: routine})
+
+    def restore(ref: Mapping[str, Any]) -> Any:
+        return deserialize_callable(ref, scope, routine, what=f"{what}, field '_config'")
+
+    config = decode_value(
+        field(data, "_config", Mapping, what, default={}), f"{what}, field '_config'", restore
+    )
+    error_handler = _optional_error_handler(data, "_error_handler", what)
+    slots_data = field(data, "_slots", Mapping, what, default={})
+    slot_states: List[_SlotState] = []
+    for key, slot_data in slots_data.items():
+        slot_what = f"{what}, slot {key!r}"
+        if not isinstance(key, str):
+            raise TypeError(f"{what}: field '_slots' has a non-string key {key!r:.80}")
+        state = _read_slot(slot_data, slot_what, scope, routine)
+        if not state.name:
+            state.name = key
+        slot_states.append(state)
+    events_data = field(data, "_events", Mapping, what, default={})
+    event_states: List[Tuple[str, List[str]]] = []
+    for key, event_data in events_data.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{what}: field '_events' has a non-string key {key!r:.80}")
+        name, params = _read_event(event_data, f"{what}, event {key!r}")
+        event_states.append((name or key, params))
+
+    # Everything is read and checked: apply.
+    routine._id = routine_id
+    routine._config = config
+    routine._error_handler = error_handler
+    for state in slot_states:
+        slot = routine._slots.get(state.name)
+        if slot is None:
+            slot = routine._slots[state.name] = Slot(state.name, routine)
+            _apply_slot(slot, state, keep_handler=False)
+        else:
+            _apply_slot(slot, state, keep_handler=True)
+        slot.routine = routine
+    for name, params in event_states:
+        event = routine._events.get(name)
+        if event is None:
+            event = routine._events[name] = Event(name, routine, params)
+        else:
+            event.output_params = params
+        event.routine = routine
+    return routine

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Union
 
 from routilux._context import _current_job_state
 from routilux._dispatch import Invoker, make_invoker
+from routilux.serialization._values import check_type, decode_value, encode_value, field, require_mapping
+from routilux.serialization.callables import deserialize_callable, serialize_callable
+from routilux.serialization.registry import ObjectRegistry
 
 if TYPE_CHECKING:
     from routilux.event import Event
@@ -157,14 +160,10 @@ class Slot:
 
     def serialize(self) -> Dict[str, Any]:
         """``{"_type": "Slot", "name", "_data", "handler", "merge_strategy"}``; callables as references."""
-        from routilux.serialization.model import serialize_slot
-
         return serialize_slot(self)
 
     def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Slot":
         """Restore from :meth:`serialize` data; callables that cannot be restored become None."""
-        from routilux.serialization.model import deserialize_slot
-
         return deserialize_slot(self, data, registry)
 
     # -- pickling (remote executors ship routines to workers) -------------------------
@@ -190,3 +189,72 @@ class Slot:
 
 
 _MISSING = object()
+
+
+# -- serialized form ---------------------------------------------------------------------------
+# Each reader checks everything it needs before anything is changed, so a failure leaves the
+# slot as it was; input data is never mutated.
+
+
+def serialize_slot(slot: "Slot") -> Dict[str, Any]:
+    where = f"{slot!r}"
+    strategy = slot.merge_strategy
+    return {
+        "_type": "Slot",
+        "name": slot.name,
+        "_data": encode_value(slot._data, where),
+        "handler": serialize_callable(slot.handler),
+        "merge_strategy": serialize_callable(strategy) if callable(strategy) else strategy,
+    }
+
+
+class _SlotState:
+    """A slot's fields read from data, before anything is applied."""
+
+    __slots__ = ("name", "data", "handler", "merge_strategy")
+
+    def __init__(self, name: str, data: Any, handler: Any, merge_strategy: Any) -> None:
+        self.name = name
+        self.data = data
+        self.handler = handler
+        self.merge_strategy = merge_strategy
+
+
+def _read_slot(data: Any, what: str, registry: Optional[ObjectRegistry], owner: Any) -> _SlotState:
+    data = require_mapping(data, what)
+    check_type(data, "Slot", what, required=False)
+    name = field(data, "name", str, what, default="")
+
+    def restore(ref: Mapping[str, Any], key: str = "_data") -> Any:
+        return deserialize_callable(ref, registry, owner, what=f"{what}, field {key!r}")
+
+    slot_data = decode_value(data.get("_data", {}), f"{what}, field '_data'", restore)
+    if slot_data is None:
+        slot_data = {}
+    handler = restore(data.get("handler"), "handler")
+    raw_strategy = data.get("merge_strategy", "override")
+    if isinstance(raw_strategy, Mapping):
+        strategy: Any = restore(raw_strategy, "merge_strategy")
+    elif raw_strategy is None or isinstance(raw_strategy, str):
+        # "_custom" is how old files marked a custom function they could not store.
+        strategy = "override" if raw_strategy == "_custom" else raw_strategy
+    else:
+        raise TypeError(
+            f"{what}: field 'merge_strategy' must be a strategy name, a callable reference or None, "
+            f"got {type(raw_strategy).__name__} {raw_strategy!r:.80}"
+        )
+    return _SlotState(name, slot_data, handler, strategy)
+
+
+def _apply_slot(slot: "Slot", state: _SlotState, *, keep_handler: bool) -> None:
+    slot.name = state.name
+    slot._data = state.data
+    if state.handler is not None or not keep_handler:
+        slot.handler = state.handler
+    slot.merge_strategy = state.merge_strategy
+
+
+def deserialize_slot(slot: "Slot", data: Any, registry: Any = None, what: str = "Slot") -> "Slot":
+    """Restore ``slot`` from ``data``; callables that cannot be restored become None."""
+    _apply_slot(slot, _read_slot(data, what, registry, slot.routine), keep_handler=False)
+    return slot

@@ -12,8 +12,9 @@ from routilux.engine.runtime import Engine
 from routilux.error_handler import ErrorHandler
 from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
-from routilux.job_state import DEFAULT_HISTORY_LIMIT, JobState
+from routilux.job_state import DEFAULT_HISTORY_LIMIT, ExecutionRecord, JobState
 from routilux.routine import Routine
+from routilux.serialization.classes import add_core_classes
 from routilux.slot import Slot
 
 __all__ = ["Flow"]
@@ -319,6 +320,13 @@ class Flow:
 
     def __repr__(self) -> str:
         return f"Flow[{self.flow_id}]"
+
+
+# Core's classes, found first by ``_type`` name when data is restored. Named here, above all of
+# them, so that the table (a leaf of routilux.serialization) imports none of them.
+add_core_classes(
+    Routine, Slot, Event, Connection, Flow, JobState, ExecutionRecord, ErrorHandler, ExecutionTracker
+)
 
 
 def _member_or_error(members: Dict[str, Any], name: str, kind: str, routine_id: str) -> Any:

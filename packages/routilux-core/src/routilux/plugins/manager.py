@@ -34,7 +34,7 @@ from typing import Iterable, Optional, TypeVar, Union
 import attrs
 import pluggy
 
-from routilux.plugins import hookspecs
+import routilux.plugins.hookspecs as hookspecs
 from routilux.plugins.discovery import ENTRY_POINT_GROUP, EntryPointLike, _discover
 from routilux.plugins.errors import PluginError, PluginLookupError, _describe_error, _owner
 from routilux.plugins.hooks import (

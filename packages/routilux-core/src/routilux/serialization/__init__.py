@@ -6,7 +6,13 @@
 strings, numbers, booleans, None (and the user's own values). The matching
 ``deserialize(data, registry=None)`` methods restore an object in place from
 such data, never mutating it, and raise ``ValueError``/``TypeError`` naming the
-field and the value for malformed input. They delegate to this package.
+field and the value for malformed input. Each class's own module holds that code.
+
+Imports run one way. Importing this package imports nothing of the object
+model, which uses it: ``_values``, ``callables``, ``files``, ``registry`` and
+``classes`` are leaves (core's classes are entered in the ``_type`` table by
+:mod:`routilux.flow.flow`). Only ``flows`` (``Flow``'s form, used by
+:mod:`routilux.flow`) imports the object model; it is loaded on first use.
 
 Turning plain data into bytes is the job of serializer plugins (the
 ``routilux_register_serializers`` hook; ``routilux-json-store`` provides
@@ -22,8 +28,9 @@ what may be restored and why).
 
 from routilux.serialization._values import MAX_DEPTH
 from routilux.serialization.callables import SAFE_BUILTINS, deserialize_callable, serialize_callable
+from routilux.serialization.classes import resolve_class
 from routilux.serialization.files import atomic_write_bytes, choose_serializer, read_data, write_data
-from routilux.serialization.registry import ObjectRegistry, resolve_class
+from routilux.serialization.registry import ObjectRegistry
 
 __all__ = [
     "MAX_DEPTH",
@@ -37,3 +44,4 @@ __all__ = [
     "serialize_callable",
     "write_data",
 ]
+

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -39,6 +38,10 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, fsync: bool = True) -> No
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = _NEW_FILE_MODE
+    # Imported on first write: the object model imports this module, and tempfile (with shutil,
+    # random, bz2, lzma) would otherwise weigh on every ``import routilux``.
+    import tempfile
+
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

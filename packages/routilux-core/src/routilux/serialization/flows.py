@@ -1,31 +1,27 @@
-"""The serialized form of a Flow: its structure (routines, connections, settings), no job state."""
+"""The serialized form of a Flow: its structure (routines, connections, settings), no job state.
+
+Above the object model, whose classes restore themselves, and below
+:mod:`routilux.flow.flow`, which calls :func:`serialize_flow` and
+:func:`deserialize_flow` (``Flow`` is imported here for type checking only).
+"""
 
 from __future__ import annotations
 
 import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
+from routilux.connection import Connection, read_connection_references, read_param_mapping
+from routilux.error_handler import ErrorHandler, _optional_error_handler, serialize_error_handler
+from routilux.event import Event
+from routilux.plugins import get_registry
+from routilux.routine import Routine
 from routilux.serialization._values import check_type, field, require_mapping
-from routilux.serialization.model import (
-    _optional_error_handler,
-    read_connection_references,
-    read_param_mapping,
-    serialize_error_handler,
-)
-from routilux.serialization.registry import (
-    ObjectRegistry,
-    constructor_requirement,
-    instantiate,
-    resolve_class,
-)
+from routilux.serialization.classes import constructor_requirement, instantiate, resolve_class
+from routilux.serialization.registry import ObjectRegistry
+from routilux.slot import Slot
 
 if TYPE_CHECKING:
-    from routilux.connection import Connection
-    from routilux.error_handler import ErrorHandler
-    from routilux.event import Event
     from routilux.flow.flow import Flow
-    from routilux.routine import Routine
-    from routilux.slot import Slot
 
 
 def serialize_flow(flow: "Flow") -> Dict[str, Any]:
@@ -111,9 +107,6 @@ def read_flow(data: Any, registry: Optional[ObjectRegistry] = None) -> FlowStruc
     Raises ``ValueError``/``TypeError`` naming the field for malformed data;
     connections whose ends cannot be found are dropped with a warning.
     """
-    from routilux.plugins import get_registry
-    from routilux.routine import Routine
-
     what = "Flow"
     data = require_mapping(data, what)
     check_type(data, "Flow", what, required=True)
@@ -208,8 +201,6 @@ def _scan(routines: Mapping[str, "Routine"], name: str, kind: str) -> Optional[A
 
 
 def _read_connection(out: FlowStructure, data: Any, what: str) -> None:
-    from routilux.connection import Connection
-
     data = require_mapping(data, what)
     check_type(data, "Connection", what, required=False)
     mapping = read_param_mapping(data, what)
