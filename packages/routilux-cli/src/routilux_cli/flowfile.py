@@ -75,6 +75,7 @@ import yaml
 from routilux import ErrorHandler, Flow, Routine
 from routilux.error_handler import ErrorStrategy
 from routilux.job_state import DEFAULT_HISTORY_LIMIT
+from routilux.serialization import atomic_write_bytes
 
 __all__ = [
     "FLOW_FILE_SUFFIXES",
@@ -872,6 +873,6 @@ def dump_flow_file(flow: Flow, path: PathLike, entry: Optional[str] = None,
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     else:
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(text, encoding="utf-8")
+    # The same atomic write as saved jobs: an interrupted dump leaves the old file whole.
+    atomic_write_bytes(file, text.encode("utf-8"))
     return file
