@@ -69,6 +69,7 @@ def test_plugins_json_lists_every_record(monkeypatch: pytest.MonkeyPatch) -> Non
         "entry_point": None,
         "hooks": ["routilux_register_error_strategies", "routilux_register_executors"],
         "provides": ["error_strategy:stop", "executor:sequential"],
+        "descriptions": {"error_strategy:stop": "", "executor:sequential": "core's"},
         "status": "ok",
         "error": None,
     }
@@ -133,6 +134,7 @@ def test_plugins_json_in_a_subprocess_with_installed_plugins(tmp_path: Path) -> 
         "entry_point": "probe = routilux_probe",
         "hooks": ["routilux_register_executors"],
         "provides": ["executor:installed-inline"],
+        "descriptions": {"executor:installed-inline": ""},
         "status": "ok",
         "error": None,
     }

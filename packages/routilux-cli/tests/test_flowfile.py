@@ -17,6 +17,7 @@ from routilux_cli.flowfile import (
     dump_flow_file,
     flow_to_document,
     load_flow_file,
+    read_document,
     validate_flow_file,
 )
 from routilux_cli.routines import FlowInput, FlowOutput
@@ -162,6 +163,26 @@ def test_unwritable_flows_are_refused(tmp_path: Path):
         flow_to_document(flow)
     with pytest.raises(ValueError, match="suffix"):
         dump_flow_file(Flow(flow_id="z"), tmp_path / "flow.txt")
+
+
+def test_values_nested_beyond_what_flow_files_read_are_refused_when_writing(tmp_path: Path):
+    loop: list = []
+    loop.append(loop)  # a list that contains itself: a RecursionError before
+    out = FlowOutput()
+    out.set_config(keys=loop)
+    flow = Flow(flow_id="loop")
+    flow.add_routine(out, "out")
+    with pytest.raises(ValueError, match=r"routines\.out\.config\.keys(\[0\])+: nested deeper than 100"):
+        flow_to_document(flow)
+    deep: list = []
+    for _ in range(95):  # config is level 4 of the document: 95 more levels make 100
+        deep = [deep]
+    out.set_config(keys=deep)
+    data, _lines, problems = read_document(dump_flow_file(flow, tmp_path / "deep.yaml"))
+    assert problems == [] and data["routines"]["out"]["config"]["keys"] == deep  # it reads back
+    out.set_config(keys=[deep])
+    with pytest.raises(ValueError, match="nested deeper than 100"):
+        flow_to_document(flow)
 
 
 def write(path: Path, text: str) -> Path:

@@ -122,7 +122,7 @@ def test_no_handler_at_all_records_error_and_job_completes() -> None:
     job = _run(flow, value=1)
     assert job.status == "completed"
     assert job.get_routine_state("worker") is None
-    assert _errors(job) == [{"slot": "input", "error": "oops"}]
+    assert _errors(job) == [{"slot": "input", "error": "oops", "error_type": "RuntimeError"}]
     assert sink.seen == []
 
 
@@ -134,7 +134,7 @@ def test_routine_level_continue_and_skip_complete(strategy: ErrorStrategy) -> No
     job = _run(flow, value=1)
     assert job.status == "completed"
     assert job.get_routine_state("worker") is None
-    assert _errors(job) == [{"slot": "input", "error": "tolerated"}]
+    assert _errors(job) == [{"slot": "input", "error": "tolerated", "error_type": "RuntimeError"}]
 
 
 def test_set_as_optional_tolerates_failures() -> None:
@@ -160,7 +160,7 @@ def test_stop_fails_routine_and_job(where: str) -> None:
     job = _run(flow, value=1)
     assert job.status == "failed"
     assert job.get_routine_state("worker") == {"status": "failed", "error": "fatal"}
-    assert _errors(job) == [{"slot": "input", "error": "fatal"}]
+    assert _errors(job) == [{"slot": "input", "error": "fatal", "error_type": "RuntimeError"}]
     assert sink.seen == []
 
 
@@ -287,7 +287,7 @@ def test_retry_later_success_completes_with_one_error_per_failure() -> None:
     assert job.status == "completed"
     assert worker.calls == ["payload", "payload"]  # the retry gets the same data
     assert job.get_routine_state("worker") is None
-    assert _errors(job) == [{"slot": "input", "error": "attempt 1"}]
+    assert _errors(job) == [{"slot": "input", "error": "attempt 1", "error_type": "ConnectionError"}]
     assert sink.seen == ["payload"]
 
 
@@ -319,7 +319,7 @@ def test_direct_receive_with_job_reports_the_failure() -> None:
     job.status = "running"
     worker.get_slot("input").receive({"value": 1}, job_state=job, flow=flow)  # never raises
     assert job.get_routine_state("worker") == {"status": "failed", "error": "direct"}
-    assert _errors(job) == [{"slot": "input", "error": "direct"}]
+    assert _errors(job) == [{"slot": "input", "error": "direct", "error_type": "RuntimeError"}]
 
 
 # -- ErrorHandler.handle_error itself (§10.2) -------------------------------------------------------------

@@ -316,7 +316,8 @@ def test_cancel_of_a_paused_job_drops_its_held_work() -> None:
 
     flow.cancel(job)
     assert job.status == "cancelled"
-    flow.resume(job)  # resuming a cancelled job does not bring its work back
+    with pytest.raises(ValueError, match="cancelled"):
+        flow.resume(job)  # cancel is final: resuming does not bring its work back
     later = flow.execute("src", entry_params={"count": 1})
     _wait(flow, later)
     assert worker.items(job) == ran

@@ -677,6 +677,9 @@ def _flow_with_failing_routine(error_handler: Any = None) -> tuple:
     return flow, r, JobState(flow.flow_id)
 
 
+BOOM = {"slot": "inp", "error": "boom", "error_type": "RuntimeError"}  # the error record of _boom
+
+
 def _errors(job: JobState) -> List[tuple]:
     return [(rec.routine_id, rec.event_name, rec.data) for rec in job.get_execution_history()]
 
@@ -684,7 +687,7 @@ def _errors(job: JobState) -> List[tuple]:
 def test_receive_error_with_flow_and_no_handler_records_error_only() -> None:
     flow, r, job = _flow_with_failing_routine()
     r.get_slot("inp").receive({"a": 1}, job_state=job, flow=flow)
-    assert _errors(job) == [("failing", "error", {"slot": "inp", "error": "boom"})]
+    assert _errors(job) == [("failing", "error", BOOM)]
     assert job.get_routine_state("failing") is None
     assert job.status != "failed"
 
@@ -693,14 +696,14 @@ def test_receive_error_uses_routine_current_flow() -> None:
     flow, r, job = _flow_with_failing_routine()
     r._current_flow = flow
     r.get_slot("inp").receive({"a": 1}, job_state=job)
-    assert _errors(job) == [("failing", "error", {"slot": "inp", "error": "boom"})]
+    assert _errors(job) == [("failing", "error", BOOM)]
 
 
 @pytest.mark.parametrize("strategy", [ErrorStrategy.CONTINUE, ErrorStrategy.SKIP])
 def test_receive_error_continue_or_skip_records_error_only(strategy: ErrorStrategy) -> None:
     flow, r, job = _flow_with_failing_routine(ErrorHandler(strategy))
     r.get_slot("inp").receive({"a": 1}, job_state=job, flow=flow)
-    assert _errors(job) == [("failing", "error", {"slot": "inp", "error": "boom"})]
+    assert _errors(job) == [("failing", "error", BOOM)]
     assert job.get_routine_state("failing") is None
     assert job.status != "failed"
 
@@ -708,7 +711,7 @@ def test_receive_error_continue_or_skip_records_error_only(strategy: ErrorStrate
 def test_receive_error_routine_stop_marks_routine_failed() -> None:
     flow, r, job = _flow_with_failing_routine(ErrorHandler("stop"))
     r.get_slot("inp").receive({"a": 1}, job_state=job, flow=flow)
-    assert ("failing", "error", {"slot": "inp", "error": "boom"}) in _errors(job)
+    assert ("failing", "error", BOOM) in _errors(job)
     assert job.get_routine_state("failing") == {"status": "failed", "error": "boom"}
 
 
@@ -721,7 +724,7 @@ def test_receive_error_uses_flow_level_handler_when_routine_has_none() -> None:
     flow, r, job = _flow_with_failing_routine()
     flow.set_error_handler(ErrorHandler("stop"))
     r.get_slot("inp").receive({"a": 1}, job_state=job, flow=flow)
-    assert _errors(job) == [("failing", "error", {"slot": "inp", "error": "boom"})]
+    assert _errors(job) == [("failing", "error", BOOM)]
     assert job.get_routine_state("failing") == {"status": "failed", "error": "boom"}
     assert job.status == "failed"
 
@@ -731,7 +734,7 @@ def test_receive_error_routine_level_handler_beats_flow_level() -> None:
     flow.set_error_handler(ErrorHandler("stop"))
     r.set_error_handler(ErrorHandler("continue"))
     r.get_slot("inp").receive({"a": 1}, job_state=job, flow=flow)
-    assert _errors(job) == [("failing", "error", {"slot": "inp", "error": "boom"})]
+    assert _errors(job) == [("failing", "error", BOOM)]
     assert job.get_routine_state("failing") is None
     assert job.status != "failed"
 

@@ -311,6 +311,37 @@ def test_retry_exhausted_fails_the_job(address: str, flows: Any, tmp_path: Path)
     assert len(list(tmp_path.glob("attempt-0-*"))) == 2
 
 
+# -- the engine's figures (JobState.routine_stats) ---------------------------------------------------
+
+
+def _counts(job: JobState) -> Dict[str, tuple]:
+    fields = ("activations", "succeeded", "failed", "retries", "unhandled_errors", "accepted_errors",
+              "queued")
+    return {rid: tuple(getattr(s, name) for name in fields) for rid, s in job.routine_stats().items()}
+
+
+def test_routine_stats_are_those_of_the_sequential_run(address: str, flows: Any) -> None:
+    n = 12
+    expected = run(flows(fan_out_fan_in(Flow(execution_strategy="sequential"), n)), n)
+    job = run(flows(fan_out_fan_in(dask_flow(address), n)), n)
+    assert _counts(job) == _counts(expected)
+    assert _counts(job)["square"] == (n, n, 0, 0, 0, 0, 0)
+    # Measured on the workers and brought back with each result.
+    assert job.routine_stats()["square"].handler_seconds > 0
+
+
+def test_retries_and_errors_on_the_workers_are_counted(address: str, flows: Any, tmp_path: Path) -> None:
+    handler = ErrorHandler(strategy="retry", max_retries=3, retry_delay=0)
+    flaky = run(flows(with_routine(dask_flow(address), Flaky(str(tmp_path), failures=2), handler)), 1)
+    assert flaky.status == "completed"
+    assert _counts(flaky)["worker"] == (3, 1, 2, 2, 0, 0, 0)
+    unhandled = run(flows(with_routine(dask_flow(address), FailOdd())), 6)
+    assert unhandled.status == "completed"
+    assert _counts(unhandled)["worker"] == (6, 3, 3, 0, 3, 0, 0)
+    accepted = run(flows(with_routine(dask_flow(address), FailOdd(), ErrorHandler(strategy="continue"))), 4)
+    assert _counts(accepted)["worker"] == (4, 2, 2, 0, 0, 2, 0)
+
+
 # -- pickling ----------------------------------------------------------------------------------------
 
 
@@ -385,7 +416,7 @@ def test_pause_then_resume_gives_the_full_result(address: str, flows: Any) -> No
     n = 16
     flow = flows(fan_out_fan_in(dask_flow(address, max_workers=2), n))
     job = flow.execute("src", entry_params={"n": n})
-    flow.pause(job, reason="test")
+    assert flow.pause(job, reason="test", timeout=TIMEOUT) is True  # nothing of the job runs now
     assert job.status == "paused"
     # Nothing of the job is in flight while it is paused: what is left is held in the job.
     assert len(job._inflight or ()) == len(job._held)

@@ -29,6 +29,12 @@ needs_installed = pytest.mark.usefixtures("needs_installed")  # conftest.py
 class TestStdRoutinesPlugin(RoutinePluginContract):
     plugin = "routilux_std_routines.plugin"
     routines = ALL_ROUTINES
+    # The contract runs every routine in a flow; these three need more than an empty payload.
+    flow_inputs = {
+        "TimeProvider": {"slot": "request"},
+        "DataBatcher": {"config": {"batch_size": 1}, "data": {"data": "x"}},
+        "DataFilter": {"config": {"predicate": {"kind": "fruit"}}, "data": {"data": {"kind": "fruit"}}},
+    }
 
 
 def test_plugin_records_categories_and_descriptions():

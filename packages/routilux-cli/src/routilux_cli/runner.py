@@ -1,29 +1,32 @@
-"""Running a flow file's job from the command line: counting, live display, Ctrl-C, summary.
+"""Running a flow file's job from the command line: live display, outputs, Ctrl-C/SIGTERM, summary.
 
-Activations are counted by wrapping each slot handler of the loaded flow (the
-``Slot.handler`` attribute; the wrapper keeps the handler's signature, so the
-dispatch rules are unchanged). The job's execution history could not do this:
-it records emits, not activations, so a routine that never emits would show
-none, and it keeps a bounded number of records.
+Nothing of the user's flow is wrapped or changed: the routines run exactly as
+the flow defines them, on whatever executor, including ones that pickle them
+to other processes. What the summary shows comes from the job
+(:mod:`routilux_cli.run_report`): the engine's ``routine_stats()``, its
+history and its status. Outputs are read from the job's ``output_log`` as
+they appear, so the ones a handler sends before ``Flow.execute`` returns are
+shown too.
 
-Ctrl-C (SIGINT) pauses the job (running activations finish, the rest is kept in
-the job), saves it when asked and exits with status 130. The saved job carries
-``shared_data["routilux_cli"]`` (the flow file, the params and the counts so
-far), which is what ``routilux resume`` reads to rebuild the flow.
+Ctrl-C (SIGINT) and SIGTERM pause the job (running activations finish, the
+rest is kept in the job), save it when asked and exit with 128 + the signal
+number (130, 143). The saved job carries ``shared_data["routilux_cli"]`` (the
+flow file, the params, the executor override), which is what
+``routilux resume`` reads to rebuild the flow.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from types import FrameType
+from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -31,121 +34,48 @@ from rich.table import Table
 from rich.text import Text
 
 from routilux import Flow, JobState
-from routilux.output_handler import OutputHandler
-from routilux.routine import _current_job_state
+from routilux_cli.run_report import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    job_errors,
+    outcome,
+    retry_lines,
+    routine_rows,
+    to_jsonable,
+)
 
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
-    "ActivationStats",
-    "ConsoleOutputHandler",
-    "JobRunner",
+    "HANDLED_SIGNALS",
     "SHARED_KEY",
+    "JobRunner",
+    "OutputTail",
     "exit_status",
+    "to_jsonable",
 ]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+#: The signals that pause the job (and save it with ``--save-job``); the exit status is 128 + signum.
+HANDLED_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 #: Where the CLI keeps what ``resume`` needs inside a saved job's ``shared_data``.
 SHARED_KEY = "routilux_cli"
 
-_FINAL = frozenset({"completed", "failed", "cancelled", "paused"})
+#: How often the main thread looks for new outputs while it waits for the job.
+_POLL_S = 0.05
+#: How long to wait, at the end, for the executor to shut down (a dask cluster closes in seconds).
+_SHUTDOWN_TIMEOUT_S = 60.0
 
 
 def exit_status(status: str) -> int:
-    """0 for a completed job, 1 otherwise."""
+    """0 for a completed job, 1 otherwise (the status alone; see :func:`run_report.outcome`)."""
     return EXIT_OK if status == "completed" else EXIT_FAILED
-
-
-def to_jsonable(value: Any) -> Any:
-    """``value`` with everything JSON cannot hold turned into text."""
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
-
-
-@dataclass
-class RoutineStats:
-    activations: int = 0
-    running: int = 0
-    errors: int = 0
-    time_s: float = 0.0
-
-
-@dataclass
-class ActivationStats:
-    """Per-routine activation counts, errors and handler time; thread-safe."""
-
-    routines: Dict[str, RoutineStats] = field(default_factory=dict)
-    errors: List[Dict[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def instrument(self, flow: Flow, on_start: Optional[Callable[[], None]] = None) -> None:
-        """Wrap every slot handler of ``flow`` so its activations are counted.
-
-        ``on_start`` runs at the start of each activation, before the handler
-        (used to attach the output handler to the job before any handler runs).
-        """
-        for rid, routine in flow.routines.items():
-            self.routines.setdefault(rid, RoutineStats())
-            for slot in routine._slots.values():
-                if slot.handler is not None:
-                    slot.handler = self._counting(slot.handler, rid, slot.name, on_start)
-
-    def _counting(self, handler: Callable[..., Any], rid: str, slot_name: str,
-                  on_start: Optional[Callable[[], None]]) -> Callable[..., Any]:
-        stats = self.routines[rid]
-        lock = self._lock
-
-        @functools.wraps(handler)
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            if on_start is not None:
-                on_start()
-            with lock:
-                stats.activations += 1
-                stats.running += 1
-            started = time.perf_counter()
-            try:
-                return handler(*args, **kwargs)
-            except Exception as error:
-                with lock:
-                    stats.errors += 1
-                    self.errors.append({
-                        "routine_id": rid, "slot": slot_name, "error_type": type(error).__name__,
-                        "error": str(error), "timestamp": datetime.now().isoformat(),
-                    })
-                raise
-            finally:
-                elapsed = time.perf_counter() - started
-                with lock:
-                    stats.running -= 1
-                    stats.time_s += elapsed
-
-        return counted
-
-    def snapshot(self) -> Dict[str, Any]:
-        """Plain data: ``{"routines": {id: {activations, errors, time_s}}, "errors": [...]}``."""
-        with self._lock:
-            return {
-                "routines": {
-                    rid: {"activations": s.activations, "errors": s.errors, "time_s": round(s.time_s, 6)}
-                    for rid, s in self.routines.items()
-                },
-                "errors": [dict(e) for e in self.errors],
-            }
-
-    def add_previous(self, snapshot: Dict[str, Any]) -> None:
-        """Start from the counts of an earlier run of the same job (a resumed one)."""
-        with self._lock:
-            for rid, values in (snapshot.get("routines") or {}).items():
-                stats = self.routines.setdefault(rid, RoutineStats())
-                stats.activations += int(values.get("activations", 0))
-                stats.errors += int(values.get("errors", 0))
-                stats.time_s += float(values.get("time_s", 0.0))
-            self.errors[:0] = [dict(e) for e in snapshot.get("errors") or ()]
 
 
 def _render_data(data: Any) -> str:
@@ -154,25 +84,34 @@ def _render_data(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-class ConsoleOutputHandler(OutputHandler):
-    """Prints each output as ``<routine id>: <output type> <data as JSON>`` and keeps them all."""
+class OutputTail:
+    """Prints the job's outputs as ``<routine id>: <output type> <data as JSON>``, each once.
 
-    def __init__(self, console: Console) -> None:
+    Reads ``job.output_log`` from ``start`` on (a resumed job keeps the outputs
+    of its earlier runs there); only the thread that waits for the job calls
+    :meth:`poll`, so no lock is needed.
+    """
+
+    def __init__(self, console: Console, start: int = 0) -> None:
         self.console = console
-        self.outputs: List[Dict[str, Any]] = []
-        self._lock = threading.Lock()
+        self.outputs: list[dict[str, Any]] = []
+        self._next = start
 
-    def handle(self, job_id: str, routine_id: str, output_type: str, data: Any,
-               timestamp: Optional[datetime] = None) -> None:
-        line = f"{routine_id}: {output_type} {_render_data(data)}"
-        with self._lock:
-            self.outputs.append({"routine_id": routine_id, "output_type": output_type, "data": data})
+    def poll(self, job: JobState) -> None:
+        """Print the outputs logged since the last call."""
+        fresh = job.output_log[self._next:]
+        self._next += len(fresh)
+        for entry in fresh:
+            output = {"routine_id": entry.get("routine_id"), "output_type": entry.get("output_type"),
+                      "data": entry.get("data")}
+            self.outputs.append(output)
+            line = f"{output['routine_id']}: {output['output_type']} {_render_data(output['data'])}"
             self.console.print(Text(line), soft_wrap=True, highlight=False)
 
 
 @dataclass
 class JobRunner:
-    """Runs (or resumes) one job with a live display, Ctrl-C handling and a summary.
+    """Runs (or resumes) one job with a live display, signal handling and a summary.
 
     ``console`` gets the progress lines, outputs and the summary table; with
     ``as_json`` the caller prints :meth:`summary` as JSON instead, and
@@ -183,26 +122,24 @@ class JobRunner:
     flow_file: Path
     console: Console
     as_json: bool = False
-    save_job: Optional[Path] = None
-    params: Dict[str, Any] = field(default_factory=dict)
-    executor_override: Optional[str] = None
-    stats: ActivationStats = field(default_factory=ActivationStats)
-    job: Optional[JobState] = None
-    interrupted: bool = False
-    saved_to: Optional[Path] = None
-    save_error: Optional[str] = None
+    save_job: Path | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    executor_override: str | None = None
+    job: JobState | None = None
+    #: The signal that interrupted the run (SIGINT or SIGTERM), if any.
+    interrupted_by: signal.Signals | None = None
+    saved_to: Path | None = None
+    save_error: str | None = None
     elapsed_s: float = 0.0
 
     def __post_init__(self) -> None:
-        self.output = ConsoleOutputHandler(self.console)
+        self.output = OutputTail(self.console)
         self._interrupt = threading.Event()
         self._started = 0.0
-        self.stats.instrument(self.flow, on_start=self._attach_output)
 
-    def _attach_output(self) -> None:
-        job = _current_job_state.get(None)
-        if job is not None and getattr(job, "output_handler", None) is None:
-            job.set_output_handler(self.output)
+    @property
+    def interrupted(self) -> bool:
+        return self.interrupted_by is not None
 
     # -- running ---------------------------------------------------------------------------
 
@@ -214,18 +151,17 @@ class JobRunner:
 
     def resume(self, job: JobState) -> int:
         """Continue a saved (paused) job; returns the exit status."""
-        saved = job.shared_data.get(SHARED_KEY) or {}
-        if isinstance(saved.get("stats"), dict):
-            self.stats.add_previous(saved["stats"])
-        job.set_output_handler(self.output)
+        self.output = OutputTail(self.console, start=len(job.output_log))
         self._say(f"Resuming job {job.job_id} of flow '{self.flow.flow_id}' from {self.flow_file} "
                   f"(status: {job.status}, pending activations: {len(job.pending_tasks)})")
         return self._drive(lambda: self.flow.resume(job))
 
     def _drive(self, start: Callable[[], JobState]) -> int:
-        previous = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, self._on_sigint)
-        live: Optional[Live] = None
+        previous = {signum: signal.getsignal(signum) for signum in HANDLED_SIGNALS}
+        for signum in HANDLED_SIGNALS:
+            signal.signal(signum, self._on_signal)
+        live: Live | None = None
+        clean_exit = False
         try:
             if self.console.is_terminal and not self.as_json:
                 live = Live(get_renderable=self._progress, console=self.console,
@@ -235,41 +171,61 @@ class JobRunner:
             job = start()
             self.job = job
             self._say(f"Job {job.job_id} started")
-            JobState.wait_until_condition(
-                self.flow, job, lambda _flow, j: self._interrupt.is_set() or j.status in _FINAL,
-                check_interval=0.1,
-            )
+            self._wait(job)
             if self._interrupt.is_set() and job.status not in ("completed", "failed", "cancelled"):
                 self._pause_and_save(job)
             elif self.save_job is not None:
                 self._save(job)
+            self.output.poll(job)
+            clean_exit = True
         except KeyboardInterrupt:
-            # A second Ctrl-C while pausing: leave at once, without saving.
+            # A second signal while pausing: leave at once, without saving.
             self.console.print("Aborted: the job was not saved.", highlight=False)
             self.console.file.flush()
-            os._exit(EXIT_INTERRUPTED)
+            os._exit(128 + (self.interrupted_by or signal.SIGINT))
         finally:
             self.elapsed_s = time.monotonic() - self._started if self._started else 0.0
             if live is not None:
                 live.stop()
-            signal.signal(signal.SIGINT, previous)
-            self.flow.shutdown(wait=False)
-        if self.interrupted:
-            return EXIT_INTERRUPTED if self.save_error is None else EXIT_FAILED
-        if self.save_error is not None:
-            return EXIT_FAILED
-        assert self.job is not None
-        return exit_status(self.job.status)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self._shutdown(wait=clean_exit)
+        return self.exit_status()
 
-    def _on_sigint(self, _signum: int, _frame: Any) -> None:
+    def _wait(self, job: JobState) -> None:
+        """Wait until the job ends, pauses or a signal comes, printing outputs as they are logged."""
+        def done(_flow: Any, j: JobState) -> bool:
+            return self._interrupt.is_set() or j.status in ("completed", "failed", "cancelled", "paused")
+
+        wait = JobState.wait_until_condition
+        while not wait(self.flow, job, done, timeout=_POLL_S, check_interval=_POLL_S):
+            self.output.poll(job)
+        self.output.poll(job)
+
+    def _shutdown(self, wait: bool) -> None:
+        """Stop the executor; a clean end waits (bounded) so a cluster closes before the interpreter."""
+        if not wait:
+            self.flow.shutdown(wait=False)
+            return
+        closer = threading.Thread(target=self.flow.shutdown, kwargs={"wait": True},
+                                  name="routilux-cli-shutdown", daemon=True)
+        closer.start()
+        closer.join(_SHUTDOWN_TIMEOUT_S)
+        if closer.is_alive():
+            self._say(f"The executor did not shut down within {_SHUTDOWN_TIMEOUT_S:.0f}s; exiting anyway")
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if self._interrupt.is_set():
             raise KeyboardInterrupt
+        self.interrupted_by = signal.Signals(signum)
         self._interrupt.set()
 
     def _pause_and_save(self, job: JobState) -> None:
-        self.interrupted = True
-        self._say("Interrupted: pausing the job (running activations finish first; Ctrl-C again aborts)")
-        self.flow.pause(job, reason="interrupted (SIGINT)")
+        name = self.interrupted_by.name if self.interrupted_by is not None else "a signal"
+        self._say(f"Interrupted: pausing the job on {name} (running activations finish first; "
+                  "a second signal aborts)")
+        self.flow.pause(job, reason=f"interrupted ({name})")
+        self.output.poll(job)
         self._say(f"Job {job.job_id} paused with {len(job.pending_tasks)} pending activation(s)")
         if self.save_job is None:
             self._say("Not saved (use --save-job PATH to keep a job for 'routilux resume')")
@@ -284,10 +240,8 @@ class JobRunner:
             "flow_file": str(self.flow_file.resolve()),
             "params": to_jsonable(self.params),
             "executor": self.executor_override,
-            "stats": self.stats.snapshot(),
         }
         try:
-            self.save_job.parent.mkdir(parents=True, exist_ok=True)
             job.save(str(self.save_job))
         except Exception as error:
             self.save_error = f"{type(error).__name__}: {error}"
@@ -302,22 +256,20 @@ class JobRunner:
         try:
             self.console.file.flush()
         except Exception:
-            pass
+            pass  # a closed or odd stream: the message was printed as far as it could be
 
     # -- display and summary ------------------------------------------------------------------
 
-    def _table(self, title: Optional[str] = None) -> Table:
+    def _table(self, title: str | None = None) -> Table:
         table = Table(title=title, title_justify="left")
-        table.add_column("routine")
-        table.add_column("type")
-        table.add_column("activations", justify="right")
-        table.add_column("errors", justify="right")
-        table.add_column("time (s)", justify="right")
-        snapshot = self.stats.snapshot()["routines"]
-        for rid, values in snapshot.items():
-            routine = self.flow.routines.get(rid)
-            table.add_row(rid, type(routine).__name__ if routine is not None else "?",
-                          str(values["activations"]), str(values["errors"]), f"{values['time_s']:.3f}")
+        for column in ("routine", "type"):
+            table.add_column(column)
+        for column in ("activations", "retries", "errors", "unhandled", "time (s)"):
+            # On a narrow terminal the names and types give way, not the figures' headers.
+            table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+        for rid, row in routine_rows(self.job, self.flow).items():
+            table.add_row(rid, str(row.get("type") or "?"), str(row["activations"]), str(row["retries"]),
+                          str(row["errors"]), str(row["unhandled_errors"]), f"{row['time_s']:.3f}")
         return table
 
     def _progress(self) -> Any:
@@ -327,45 +279,47 @@ class JobRunner:
         header = Text(f"job {job.job_id if job else '-'}  status: {status}  elapsed: {elapsed:.1f}s")
         return Group(header, self._table())
 
-    def summary(self) -> Dict[str, Any]:
-        """The machine-readable summary of the run."""
+    def exit_status(self) -> int:
+        """128 + signum after a signal (1 if the job could not be saved then), else the outcome's."""
+        if self.interrupted_by is not None:
+            return 128 + self.interrupted_by if self.save_error is None else EXIT_FAILED
+        if self.save_error is not None:
+            return EXIT_FAILED
+        return outcome(self.job, routine_rows(self.job, self.flow)).status
+
+    def summary(self) -> dict[str, Any]:
+        """The machine-readable summary of the run (what ``--json`` prints)."""
         job = self.job
-        snapshot = self.stats.snapshot()
-        summary: Dict[str, Any] = to_jsonable({
+        rows = routine_rows(job, self.flow)
+        result = outcome(job, rows)
+        summary: dict[str, Any] = to_jsonable({
             "status": job.status if job is not None else "not started",
+            "outcome": result.text,
+            "exit_status": self.exit_status(),
+            "unhandled_errors": result.unhandled_errors,
+            "accepted_errors": sum(row["accepted_errors"] for row in rows.values()),
+            "retries": sum(row["retries"] for row in rows.values()),
+            "interrupted_by": self.interrupted_by.name if self.interrupted_by is not None else None,
             "job_id": job.job_id if job is not None else None,
             "flow_id": self.flow.flow_id,
             "flow_file": str(self.flow_file),
-            "routines": snapshot["routines"],
+            "routines": rows,
             "elapsed_s": round(self.elapsed_s, 6),
-            "errors": snapshot["errors"] + self._job_errors(),
+            "errors": job_errors(job),
             "outputs": self.output.outputs,
             "saved_job": str(self.saved_to) if self.saved_to is not None else None,
             "save_error": self.save_error,
         })
         return summary
 
-    def _job_errors(self) -> List[Dict[str, Any]]:
-        """Failures the handler wrappers cannot see (entry without trigger, mapping/merge errors)."""
-        job = self.job
-        if job is None:
-            return []
-        seen = {(e["routine_id"], e["error"]) for e in self.stats.errors}
-        extra = []
-        for rid, state in list(job.routine_states.items()):
-            if isinstance(state, dict) and state.get("status") == "failed":
-                message = str(state.get("error", ""))
-                if (rid, message) not in seen:
-                    extra.append({"routine_id": rid, "slot": None, "error_type": None, "error": message,
-                                  "timestamp": None})
-        return extra
-
     def print_summary(self) -> None:
-        """The summary table, the errors and the final status line, on :attr:`console`."""
+        """The summary table, retries, errors and the final status line, on :attr:`console`."""
         job = self.job
-        status = job.status if job is not None else "not started"
         self.console.print(self._table(title="Summary"))
-        errors = self.summary()["errors"]
+        rows = routine_rows(job, self.flow)
+        for line in retry_lines(rows):
+            self.console.print(Text(line), soft_wrap=True, highlight=False)
+        errors = job_errors(job)
         if errors:
             self.console.print(Text(f"{len(errors)} error(s):"), highlight=False)
             for error in errors:
@@ -373,4 +327,4 @@ class JobRunner:
                 self.console.print(Text(f"  {error['routine_id']}: {kind}{error['error']}"),
                                    soft_wrap=True, highlight=False)
         job_id = job.job_id if job is not None else "-"
-        self._say(f"Job {job_id} {status} in {self.elapsed_s:.2f}s")
+        self._say(f"Job {job_id} {outcome(job, rows).text} in {self.elapsed_s:.2f}s")

@@ -15,6 +15,7 @@ from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
 from routilux.flow import Flow
 from routilux.job_state import ExecutionRecord, JobState
+from routilux.job_stats import RoutineStats
 from routilux.output_handler import (
     CallbackOutputHandler,
     NullOutputHandler,
@@ -57,6 +58,7 @@ __all__ = [
     "QueueOutputHandler",
     "Routine",
     "RoutineAnalyzer",
+    "RoutineStats",
     "RoutineMarkdownFormatter",
     "Slot",
     "WorkflowAnalyzer",

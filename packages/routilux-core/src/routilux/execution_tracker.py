@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import time
 from datetime import datetime
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
 
 from routilux.serialization._values import (
     check_type,
@@ -32,8 +32,16 @@ class ExecutionTracker:
     dicts when ``event_flow`` is read.
     """
 
-    def __init__(self, flow_id: str = "", *, event_limit: Optional[int] = DEFAULT_EVENT_LIMIT) -> None:
+    def __init__(
+        self,
+        flow_id: str = "",
+        *,
+        event_limit: Optional[int] = DEFAULT_EVENT_LIMIT,
+        routine_ids: Optional[Mapping[Any, str]] = None,
+    ) -> None:
         self.flow_id = flow_id
+        # routine -> its id in the flow (the flow's live table): events name routines by it.
+        self.routine_ids: Mapping[Any, str] = routine_ids if routine_ids is not None else {}
         self.routine_executions: Dict[str, List[Dict[str, Any]]] = {}
         self.performance_metrics: Dict[str, Any] = {}
         self._events: Deque[_EventRecord] = collections.deque(maxlen=event_limit)
@@ -41,7 +49,8 @@ class ExecutionTracker:
 
     @property
     def event_flow(self) -> List[Dict[str, Any]]:
-        return [_event_dict(record) for record in list(self._events)]
+        ids = self.routine_ids
+        return [_event_dict(record, ids) for record in list(self._events)]
 
     @event_flow.setter
     def event_flow(self, records: List[Dict[str, Any]]) -> None:
@@ -140,12 +149,19 @@ class ExecutionTracker:
         return f"ExecutionTracker[{self.flow_id}]"
 
 
-def _event_dict(record: _EventRecord) -> Dict[str, Any]:
+def _routine_name(routine: Any, ids: Mapping[Any, str]) -> Optional[str]:
+    """The routine's id in the flow, else its own ``_id`` (a routine outside the flow)."""
+    if routine is None:
+        return None
+    return ids.get(routine) or getattr(routine, "_id", None)
+
+
+def _event_dict(record: _EventRecord, ids: Mapping[Any, str]) -> Dict[str, Any]:
     if len(record) == 4:
         ts, event, slot, data = record
-        source = getattr(event.routine, "_id", None)
+        source = _routine_name(event.routine, ids)
         name = event.name
-        target = getattr(getattr(slot, "routine", None), "_id", None)
+        target = _routine_name(getattr(slot, "routine", None), ids)
     else:
         ts, source, name, target, data = record
     return {

@@ -6,23 +6,16 @@ import collections
 import logging
 import os
 import threading
-import time
 import uuid
 import warnings
 from datetime import datetime
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
+from routilux import job_waiting
 from routilux.class_registry import register_serializable
-from routilux.serialization._values import (
-    check_type,
-    copy_data,
-    field,
-    list_of_dicts,
-    non_negative,
-    parse_datetime,
-    require_mapping,
-    str_keyed_dict,
-)
+from routilux.execution_record import ExecutionRecord
+from routilux.job_state_data import deserialize_job, serialize_job
+from routilux.job_stats import RoutineStats, Tallies
 from routilux.serialization.files import read_data, write_data
 
 __all__ = ["DEFAULT_HISTORY_LIMIT", "ExecutionRecord", "JobState", "register_serializable"]
@@ -32,56 +25,47 @@ logger = logging.getLogger(__name__)
 #: Emit records kept per job by default; older ones are dropped first.
 DEFAULT_HISTORY_LIMIT = 1000
 
-#: Statuses after which a job does no more work.
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
-
-#: Seconds between two calls of a waiter's progress callback.
-_PROGRESS_INTERVAL = 5.0
-
 # (timestamp from time.time(), routine_id, event_name, data): appended by the engine per emit.
 _EmitRecord = Tuple[float, str, str, Dict[str, Any]]
-
-
-class ExecutionRecord:
-    """One entry of a job's execution history."""
-
-    __slots__ = ("routine_id", "event_name", "data", "timestamp")
-
-    def __init__(
-        self,
-        routine_id: str = "",
-        event_name: str = "",
-        data: Optional[Dict[str, Any]] = None,
-        timestamp: Optional[datetime] = None,
-    ) -> None:
-        self.routine_id = routine_id
-        self.event_name = event_name
-        self.data: Dict[str, Any] = data or {}
-        self.timestamp: datetime = timestamp if timestamp is not None else datetime.now()
-
-    def serialize(self) -> Dict[str, Any]:
-        """``{"_type": "ExecutionRecord", "routine_id", "event_name", "data", "timestamp": <iso>}``."""
-        return serialize_record(self)
-
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ExecutionRecord":
-        return deserialize_record(self, data)
-
-    def __repr__(self) -> str:
-        return f"ExecutionRecord[{self.routine_id}.{self.event_name}@{self.timestamp}]"
 
 
 class JobState:
     """The state of one job: status, per-routine states, history, pause points, outputs.
 
-    ``status`` is ``"pending"`` until the job runs, ``"running"`` while it
-    does, and the engine sets ``"completed"``, ``"failed"`` or
-    ``"cancelled"`` the moment its last activation ends. Emits are recorded
-    compactly (at most ``history_limit`` per job, 0 turns them off, None
-    keeps all) and turned into :class:`ExecutionRecord` objects when read.
+    ``status`` follows the state machine of :mod:`routilux.job_lifecycle`
+    (the README's "Job lifecycle" table): ``"pending"`` until the job runs,
+    ``"running"`` while it does, and the engine sets ``"completed"``,
+    ``"failed"`` or ``"cancelled"`` the moment its last activation ends. Emits
+    are recorded compactly (at most ``history_limit`` per job, 0 turns them
+    off, None keeps all) and turned into :class:`ExecutionRecord` objects when
+    read. :meth:`routine_stats` gives the engine's per-routine figures.
+
+    Snapshots while the job runs (``serialize``, ``save``): every container of
+    the job (``routine_states``, the history, ``pause_points``,
+    ``pending_tasks``, ``deferred_events``, ``shared_data``, ``shared_log``,
+    ``output_log``) is changed only while holding :attr:`lock`, by the methods
+    of this class and by the engine, and a snapshot copies them all while
+    holding it, so it is one consistent picture and can never meet a container
+    in the middle of a change. The lock is an ``RLock`` and nobody waits while
+    holding it, so it costs an uncontended acquire per change. The one
+    exception is the engine's per-emit history record, appended on the hot
+    path without the lock: it goes to a ``collections.deque`` whose
+    ``append`` and ``copy`` are each one C call, which cannot interleave.
+    Code that changes the containers directly (``job.shared_data[k] = v``)
+    from several threads should hold ``job.lock`` while it does; values are
+    copied, not locked, so data a handler keeps changing after handing it to
+    the job is copied as it is at that moment.
     """
 
     def __init__(self, flow_id: str = "", *, history_limit: Optional[int] = DEFAULT_HISTORY_LIMIT) -> None:
         now = datetime.now()
+        #: Held while the job's containers change and while a snapshot copies them.
+        self.lock = threading.RLock()
+        # Created by the first pause that waits (most jobs never pause); notified under ``lock``
+        # on every change of the engine's view of the job: pause settled, resume, cancel, end.
+        self._changed: Optional[threading.Condition] = None
+        #: The engine's per-routine counters of this job (read them with routine_stats()).
+        self.tallies = Tallies()
         self.flow_id = flow_id
         self.job_id = str(uuid.uuid4())
         self.status = "pending"
@@ -104,13 +88,29 @@ class JobState:
     def _detach(self) -> None:
         """Forget any engine: nothing of this job is in flight in this process."""
         # Engine bookkeeping. One token per unit of work in flight (the entry
-        # handler, each queued, running or held activation): list append/pop
-        # are atomic, so no lock is needed to count across threads.
+        # handler, each queued, running or held activation); None when no engine
+        # here accounts for the job. List append/pop are atomic, so counting
+        # needs no lock; the status changes around it are made under ``lock``.
         self._inflight: Optional[List[None]] = None
-        self._final_token: List[None] = []
+        self._finished = False  # the engine has completed the job (until a resume)
         self._settled = threading.Event()
         self._gate: Optional[str] = None  # None, "paused", "cancelled" or "stopped"
         self._held: List[Any] = []
+
+    def _notify(self) -> None:
+        """Wake the pauses waiting on this job (the caller holds ``lock``)."""
+        if self._changed is not None:
+            self._changed.notify_all()
+
+    # -- figures -------------------------------------------------------------------------
+
+    def routine_stats(self) -> Dict[str, RoutineStats]:
+        """The engine's figures per routine id of the flow: activations, outcomes, errors, time.
+
+        A consistent copy, safe to call from any thread while the job runs.
+        A job loaded from storage starts from the figures saved with it.
+        """
+        return self.tallies.snapshot()
 
     # -- history ------------------------------------------------------------------------
 
@@ -119,27 +119,29 @@ class JobState:
 
         The newest existing records are kept up to the new limit; 0 drops them all.
         """
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
             raise ValueError(f"history_limit must be a non-negative int or None, got {limit!r}")
-        old = self._emits
-        self._emits = None if limit == 0 else collections.deque(old or (), maxlen=limit)
+        with self.lock:
+            old = self._emits
+            self._emits = None if limit == 0 else collections.deque(old or (), maxlen=limit)
 
     def record_execution(
         self, routine_id: str, event_name: str, data: Optional[Dict[str, Any]] = None
     ) -> None:
         """Append a record timestamped now."""
         record = ExecutionRecord(routine_id, event_name, data)
-        self._records.append(record)
-        self._updated_at = record.timestamp
+        with self.lock:
+            self._records.append(record)
+            self._updated_at = record.timestamp
 
     def get_execution_history(self, routine_id: Optional[str] = None) -> List[ExecutionRecord]:
         """The history sorted by timestamp, optionally only that of ``routine_id``."""
-        records = list(self._records)
-        if self._emits:
+        with self.lock:
+            records = list(self._records)
+            emits = self._emits.copy() if self._emits else ()
+        if emits:
             from_ts = datetime.fromtimestamp
-            records.extend(
-                ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in list(self._emits)
-            )
+            records.extend(ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in emits)
         if routine_id is not None:
             records = [r for r in records if r.routine_id == routine_id]
         records.sort(key=_timestamp)
@@ -152,14 +154,19 @@ class JobState:
 
     @execution_history.setter
     def execution_history(self, records: List[ExecutionRecord]) -> None:
-        self._records = list(records)
-        if self._emits is not None:
-            self._emits.clear()
+        with self.lock:
+            self._records = list(records)
+            if self._emits is not None:
+                self._emits.clear()
 
     @property
     def updated_at(self) -> datetime:
-        if self._emits:
-            last = datetime.fromtimestamp(self._emits[-1][0])
+        emits = self._emits
+        if emits:
+            try:
+                last = datetime.fromtimestamp(emits[-1][0])
+            except IndexError:  # cleared meanwhile
+                return self._updated_at
             if last > self._updated_at:
                 return last
         return self._updated_at
@@ -175,56 +182,61 @@ class JobState:
 
     def update_routine_state(self, routine_id: str, state: Dict[str, Any]) -> None:
         """Replace the state of ``routine_id`` with a copy of ``state``."""
-        self.routine_states[routine_id] = dict(state)
-        self._touch()
+        copied = dict(state)
+        with self.lock:
+            self.routine_states[routine_id] = copied
+            self._touch()
 
     def get_routine_state(self, routine_id: str) -> Optional[Dict[str, Any]]:
         return self.routine_states.get(routine_id)
 
     def _has_failed_routine(self) -> bool:
-        return any(
-            isinstance(state, dict) and state.get("status") in ("failed", "error")
-            for state in list(self.routine_states.values())
-        )
+        with self.lock:
+            states = list(self.routine_states.values())
+        return any(isinstance(state, dict) and state.get("status") in ("failed", "error") for state in states)
 
-    # -- status transitions ---------------------------------------------------------------
+    # -- status primitives (the engine decides when, through job_lifecycle) ---------------
 
     def _set_paused(self, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None) -> None:
-        self.status = "paused"
-        self.pause_points.append(
-            {
-                "timestamp": datetime.now().isoformat(),
-                "reason": reason,
-                "current_routine_id": self.current_routine_id,
-                "checkpoint": checkpoint or {},
-            }
-        )
-        self._touch()
-
-    def _set_running(self) -> None:
-        if self.status == "paused":
-            self.status = "running"
+        with self.lock:
+            self.status = "paused"
+            self.pause_points.append(
+                {
+                    "timestamp": datetime.now().isoformat(),
+                    "reason": reason,
+                    "current_routine_id": self.current_routine_id,
+                    "checkpoint": checkpoint or {},
+                }
+            )
             self._touch()
 
+    def _set_running(self) -> None:
+        with self.lock:
+            if self.status == "paused":
+                self.status = "running"
+                self._touch()
+
     def _set_cancelled(self, reason: str = "") -> None:
-        self.status = "cancelled"
-        if reason:
-            self.routine_states["_cancellation"] = {"reason": reason}
-        self._touch()
+        with self.lock:
+            self.status = "cancelled"
+            if reason:
+                self.routine_states["_cancellation"] = {"reason": reason}
+            self._touch()
 
     # -- deferred events, shared data, outputs ---------------------------------------------
 
     def add_deferred_event(self, routine_id: str, event_name: str, data: Dict[str, Any]) -> None:
         """Keep an emit for when the job is resumed."""
-        self.deferred_events.append(
-            {"routine_id": routine_id, "event_name": event_name, "data": data,
-             "timestamp": datetime.now().isoformat()}
-        )
-        self._touch()
+        entry = {"routine_id": routine_id, "event_name": event_name, "data": data,
+                 "timestamp": datetime.now().isoformat()}
+        with self.lock:
+            self.deferred_events.append(entry)
+            self._touch()
 
     def update_shared_data(self, key: str, value: Any) -> None:
-        self.shared_data[key] = value
-        self._touch()
+        with self.lock:
+            self.shared_data[key] = value
+            self._touch()
 
     def get_shared_data(self, key: str, default: Any = None) -> Any:
         return self.shared_data.get(key, default)
@@ -234,15 +246,18 @@ class JobState:
             raise ValueError(f"Entry must be a dictionary, got {type(entry).__name__}: {entry!r}")
         if "timestamp" not in entry:
             entry = {**entry, "timestamp": datetime.now().isoformat()}
-        self.shared_log.append(entry)
-        self._touch()
+        with self.lock:
+            self.shared_log.append(entry)
+            self._touch()
 
     def get_shared_log(
         self, filter_func: Optional[Callable[[Dict[str, Any]], bool]] = None
     ) -> List[Dict[str, Any]]:
+        with self.lock:
+            entries = list(self.shared_log)
         if filter_func is None:
-            return list(self.shared_log)
-        return [entry for entry in self.shared_log if filter_func(entry)]
+            return entries
+        return [entry for entry in entries if filter_func(entry)]
 
     def set_output_handler(self, handler: Any) -> None:
         self.output_handler = handler
@@ -259,10 +274,11 @@ class JobState:
                 )
             except Exception as error:  # a broken sink must not break the job
                 warnings.warn(f"Output handler failed: {error}", stacklevel=2)
-        self.output_log.append(
-            {"routine_id": routine_id, "output_type": output_type, "data": data, "timestamp": now.isoformat()}
-        )
-        self._touch()
+        entry = {"routine_id": routine_id, "output_type": output_type, "data": data,
+                 "timestamp": now.isoformat()}
+        with self.lock:
+            self.output_log.append(entry)
+            self._touch()
 
     # -- waiting ----------------------------------------------------------------------------
 
@@ -278,35 +294,16 @@ class JobState:
     ) -> bool:
         """Wait until ``job_state`` is completed, failed, cancelled or paused.
 
-        Returns True at once for a job in one of those states and False when
-        ``timeout`` passes first (the status is left as it is). Only this job
-        is waited for, never other jobs of the flow. ``stability_checks``,
+        Returns True at once for a job in one of those states (a paused job
+        once nothing of it runs) and False when ``timeout`` passes first (the
+        status is left as it is). A ``"running"`` job of which nothing is in
+        flight in this process (a snapshot: loaded from storage, or built by
+        hand) cannot complete here: False at once. Only this job is waited
+        for, never other jobs of the flow. ``stability_checks``,
         ``check_interval`` and ``stability_delay`` are accepted for 0.10
         compatibility; completion is signalled by the engine, not polled.
         """
-        if job_state._settled.is_set() or job_state.status in FINAL_STATUSES:
-            return True
-        if job_state._inflight is None:
-            # Never run by an engine here (built by hand, or loaded): nothing is in flight.
-            if job_state.status == "running":
-                job_state._finish()
-                return True
-            if job_state.status == "paused":
-                return True
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            wait: Optional[float] = None
-            if deadline is not None:
-                wait = deadline - time.monotonic()
-                if wait <= 0:
-                    logger.warning("Timed out after %ss waiting for %r", timeout, job_state)
-                    return False
-            if progress_callback is not None:
-                wait = _PROGRESS_INTERVAL if wait is None else min(wait, _PROGRESS_INTERVAL)
-            if job_state._settled.wait(wait) or job_state.status in FINAL_STATUSES:
-                return True
-            if progress_callback is not None:
-                progress_callback(len(job_state._held), len(job_state._inflight or ()), job_state.status)
+        return job_waiting.wait_for_completion(job_state, timeout, progress_callback)
 
     @staticmethod
     def wait_until_condition(
@@ -318,38 +315,22 @@ class JobState:
         progress_callback: Optional[Callable[[int, int, str], None]] = None,
     ) -> bool:
         """Poll ``condition(flow, job_state)`` until it holds, the job ends, or ``timeout``."""
-
-        def holds() -> bool:
-            try:
-                return bool(condition(flow, job_state))
-            except Exception:
-                logger.exception("Condition raised while waiting on %r", job_state)
-                return False
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        last_progress = time.monotonic()
-        while True:
-            if holds():
-                return True
-            if job_state.status in FINAL_STATUSES:
-                return holds()
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                return False
-            if progress_callback is not None and now - last_progress >= _PROGRESS_INTERVAL:
-                last_progress = now
-                progress_callback(len(job_state._held), len(job_state._inflight or ()), job_state.status)
-            job_state._settled.wait(check_interval)
+        return job_waiting.wait_until_condition(
+            flow, job_state, condition, timeout, check_interval, progress_callback
+        )
 
     # -- serialization and files ----------------------------------------------------------------
 
     def serialize(self) -> Dict[str, Any]:
-        """Every field but the output handler, timestamps as ISO strings.
+        """Every field but the output handler, timestamps as ISO strings, plus the routine figures.
 
-        Safe to call while the job runs (containers are snapshotted), and
-        ``json.dumps``-able whenever the data the routines put in it is. The
-        pending activations of a paused job (``pending_tasks``) are included,
-        so the job can be resumed by another process.
+        Safe to call while the job runs: the containers are copied under
+        :attr:`lock` (see the class docstring), so the result is one
+        consistent picture, ``json.dumps``-able whenever the data the routines
+        put in it is. The pending activations of a paused job
+        (``pending_tasks``) are included, so the job can be resumed by
+        another process; a job saved while running cannot be (its in-flight
+        work is not recorded).
         """
         return serialize_job(self)
 
@@ -366,7 +347,8 @@ class JobState:
         ``serializer`` names a registered serializer plugin (or is a
         ``SerializerSpec``); by default the file suffix chooses it, falling
         back to ``"json"``. Without any serializer plugin installed this
-        raises an error saying to install ``routilux-json-store``.
+        raises an error saying to install ``routilux-json-store``. Safe while
+        the job runs (see :meth:`serialize`).
         """
         write_data(filepath, self.serialize(), serializer)
 
@@ -387,223 +369,9 @@ class JobState:
             raise ValueError(f"{os.fspath(filepath)!r} does not hold a JobState: its '_type' is {kind!r:.80}")
         return cls().deserialize(data)
 
-    # -- engine side ---------------------------------------------------------------------------
-
-    def _finish(self) -> None:
-        """Make a running job final; called once, when its last activation ended."""
-        if self.status == "running":
-            self.status = "failed" if self._has_failed_routine() else "completed"
-            self._touch()
-        self._settled.set()
-
     def __repr__(self) -> str:
         return f"JobState[{self.job_id}:{self.status}]"
 
 
 def _timestamp(record: ExecutionRecord) -> datetime:
     return record.timestamp
-
-
-# -- serialized form ---------------------------------------------------------------------------
-# ``serialize_job`` may run while workers still mutate the job: every container is snapshotted
-# with an atomic ``list()``/``dict()`` copy before it is walked. Timestamps are written as ISO
-# strings, so the result is ``json.dumps``-able whenever the user data in it is. Readers check
-# everything before anything is changed; input data is never mutated.
-
-_ROUTINE_ID_TYPES = (str, type(None))
-
-
-def serialize_record(record: "ExecutionRecord") -> Dict[str, Any]:
-    return {
-        "_type": "ExecutionRecord",
-        "routine_id": record.routine_id,
-        "event_name": record.event_name,
-        "data": copy_data(record.data, "ExecutionRecord data"),
-        "timestamp": record.timestamp.isoformat(),
-    }
-
-
-def _read_record(data: Any, what: str) -> "ExecutionRecord":
-    data = require_mapping(data, what)
-    check_type(data, "ExecutionRecord", what, required=False)
-    routine_id = field(data, "routine_id", str, what, default="")
-    event_name = field(data, "event_name", str, what, default="")
-    payload = field(data, "data", Mapping, what, default=None, nullable=True)
-    timestamp = parse_datetime(data.get("timestamp"), "timestamp", what, nullable=True)
-    return ExecutionRecord(
-        routine_id,
-        event_name,
-        copy_data(dict(payload), f"{what}, field 'data'", 1) if payload else {},
-        timestamp,
-    )
-
-
-def deserialize_record(
-    record: "ExecutionRecord", data: Any, what: str = "ExecutionRecord"
-) -> "ExecutionRecord":
-    restored = _read_record(data, what)
-    record.routine_id = restored.routine_id
-    record.event_name = restored.event_name
-    record.data = restored.data
-    record.timestamp = restored.timestamp
-    return record
-
-
-def _history(job: "JobState") -> List[Dict[str, Any]]:
-    """The materialised history, oldest first, as record dicts (built without ExecutionRecord objects)."""
-    rows: List[Any] = [(r.timestamp, r.routine_id, r.event_name, r.data) for r in list(job._records)]
-    emits = job._emits
-    if emits:
-        from_ts = datetime.fromtimestamp
-        rows.extend((from_ts(ts), rid, event, data) for ts, rid, event, data in list(emits))
-    rows.sort(key=_first)
-    where = f"{job!r} execution_history"
-    scalars = (str, int, float, bool, type(None))
-    out = []
-    for timestamp, routine_id, event_name, data in rows:
-        if type(data) is dict and all(type(v) in scalars for v in list(data.values())):
-            data = dict(data)  # the common flat payload: a shallow copy is a full copy
-        else:
-            data = copy_data(data or {}, where)
-        out.append(
-            {
-                "_type": "ExecutionRecord",
-                "routine_id": routine_id,
-                "event_name": event_name,
-                "data": data,
-                "timestamp": timestamp.isoformat(),
-            }
-        )
-    return out
-
-
-def _first(row: Any) -> Any:
-    return row[0]
-
-
-def serialize_job(job: "JobState") -> Dict[str, Any]:
-    emits = job._emits
-    history_limit = 0 if emits is None else emits.maxlen
-    return {
-        "_type": "JobState",
-        "flow_id": job.flow_id,
-        "job_id": job.job_id,
-        "status": job.status,
-        "current_routine_id": job.current_routine_id,
-        "routine_states": copy_data(job.routine_states, "JobState routine_states"),
-        "execution_history": _history(job),
-        "created_at": job.created_at.isoformat(),
-        "updated_at": job.updated_at.isoformat(),
-        "pause_points": copy_data(job.pause_points, "JobState pause_points"),
-        "pending_tasks": copy_data(job.pending_tasks, "JobState pending_tasks"),
-        "deferred_events": copy_data(job.deferred_events, "JobState deferred_events"),
-        "shared_data": copy_data(job.shared_data, "JobState shared_data"),
-        "shared_log": copy_data(job.shared_log, "JobState shared_log"),
-        "output_log": copy_data(job.output_log, "JobState output_log"),
-        "history_limit": history_limit,
-    }
-
-
-#: Fields of a pending activation (spec §9.1) and the types they may have.
-_PENDING_FIELDS = {
-    "slot_routine_id": _ROUTINE_ID_TYPES,
-    "slot_name": (str,),
-    "connection_source_routine_id": _ROUTINE_ID_TYPES,
-    "connection_source_event_name": _ROUTINE_ID_TYPES,
-    "connection_target_routine_id": _ROUTINE_ID_TYPES,
-    "connection_target_slot_name": _ROUTINE_ID_TYPES,
-    "created_at": _ROUTINE_ID_TYPES,
-}
-
-
-def _read_pending(items: List[Dict[str, Any]], what: str) -> List[Dict[str, Any]]:
-    for index, item in enumerate(items):
-        where = f"{what}, field 'pending_tasks'[{index}]"
-        if "slot_name" not in item:
-            raise ValueError(f"{where}: missing field 'slot_name'")
-        for key, types in _PENDING_FIELDS.items():
-            value = item.get(key)
-            if key in item and not isinstance(value, types):
-                raise TypeError(
-                    f"{where}: field {key!r} must be a string{' or None' if len(types) > 1 else ''}, "
-                    f"got {type(value).__name__} {value!r:.80}"
-                )
-        for key in ("data", "param_mapping"):
-            value = item.get(key)
-            if value is not None and not isinstance(value, dict):
-                raise TypeError(
-                    f"{where}: field {key!r} must be a dict, got {type(value).__name__} {value!r:.80}"
-                )
-        for key in ("priority", "retry_count", "max_retries"):
-            value = item.get(key)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                raise TypeError(
-                    f"{where}: field {key!r} must be an int, got {type(value).__name__} {value!r:.80}"
-                )
-            non_negative(value, key, where)
-    return items
-
-
-def _read_deferred(items: List[Dict[str, Any]], what: str) -> List[Dict[str, Any]]:
-    for index, item in enumerate(items):
-        where = f"{what}, field 'deferred_events'[{index}]"
-        for key in ("routine_id", "event_name"):
-            if not isinstance(item.get(key), str):
-                raise TypeError(f"{where}: field {key!r} must be a string, got {item.get(key)!r:.80}")
-        if item.get("data") is not None and not isinstance(item["data"], dict):
-            raise TypeError(f"{where}: field 'data' must be a dict, got {item['data']!r:.80}")
-    return items
-
-
-def deserialize_job(job: "JobState", data: Any) -> "JobState":
-    """Restore every serialized field of ``job``; ``data`` is not changed.
-
-    The job comes back detached from any engine: a ``"paused"`` job is
-    resumed with ``flow.resume(job)``, which re-creates its pending
-    activations from ``pending_tasks``.
-    """
-
-    what = "JobState"
-    data = require_mapping(data, what)
-    check_type(data, "JobState", what, required=True)
-    flow_id = field(data, "flow_id", str, what)
-    job_id = field(data, "job_id", str, what)
-    what = f"JobState {job_id!r}"
-    status = field(data, "status", str, what)
-    current = field(data, "current_routine_id", str, what, default=None, nullable=True)
-    states = str_keyed_dict(data, "routine_states", what)
-    history_items = field(data, "execution_history", list, what, default=[])
-    records = [
-        _read_record(item, f"{what}, field 'execution_history'[{i}]") for i, item in enumerate(history_items)
-    ]
-    now = datetime.now()
-    created = parse_datetime(data.get("created_at", now), "created_at", what)
-    updated = parse_datetime(data.get("updated_at", created), "updated_at", what)
-    pause_points = list_of_dicts(data, "pause_points", what)
-    pending = _read_pending(list_of_dicts(data, "pending_tasks", what), what)
-    deferred = _read_deferred(list_of_dicts(data, "deferred_events", what), what)
-    shared_data = str_keyed_dict(data, "shared_data", what)
-    shared_log = list_of_dicts(data, "shared_log", what)
-    output_log = list_of_dicts(data, "output_log", what)
-    has_limit = "history_limit" in data
-    limit = field(data, "history_limit", int, what, default=None, nullable=True)
-    non_negative(limit, "history_limit", what)
-
-    job.flow_id = flow_id
-    job.job_id = job_id
-    job.status = status
-    job.current_routine_id = current
-    job.routine_states = states
-    if has_limit:
-        job.set_history_limit(limit)
-    job.execution_history = records
-    job.created_at = created  # type: ignore[assignment]
-    job.updated_at = updated  # type: ignore[assignment]
-    job.pause_points = pause_points
-    job.pending_tasks = pending
-    job.deferred_events = deferred
-    job.shared_data = shared_data
-    job.shared_log = shared_log
-    job.output_log = output_log
-    job._detach()
-    return job

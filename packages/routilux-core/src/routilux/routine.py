@@ -133,7 +133,8 @@ class Routine:
         event = self._events.get(event_name)
         if event is None:
             raise ValueError(
-                f"Event '{event_name}' does not exist in {self!r}; defined events: {sorted(self._events)}"
+                f"Event '{event_name}' does not exist in {self!r}{_in_flow(self)}; "
+                f"defined events: {sorted(self._events)}"
             )
         if flow is None:
             flow = self._current_flow
@@ -218,6 +219,14 @@ class Routine:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[{self._id}]"
+
+
+def _in_flow(routine: "Routine") -> str:
+    """`` (routine 'pay' of its flow)`` when the routine's current flow knows it, else ``""``."""
+    flow = getattr(routine, "_current_flow", None)
+    lookup = getattr(flow, "_get_routine_id", None)
+    routine_id = lookup(routine) if lookup is not None else None
+    return f" (routine {routine_id!r} of its flow)" if routine_id else ""
 
 
 # -- serialized form ---------------------------------------------------------------------------

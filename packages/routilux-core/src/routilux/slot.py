@@ -137,7 +137,7 @@ class Slot:
         try:
             self._invoke(merged)
         except Exception as error:
-            logger.exception("Error in handler of %r", self)
+            logger.exception("Error in handler of %s", slot_label(self))
             if job_state is not None and self.routine is not None:
                 owner = flow if flow is not None else getattr(self.routine, "_current_flow", None)
                 if owner is not None:
@@ -154,7 +154,7 @@ class Slot:
         except Exception:
             if propagate_exceptions:
                 raise
-            logger.exception("Error in handler of %r", self)
+            logger.exception("Error in handler of %s", slot_label(self))
 
     # -- serialization -----------------------------------------------------------------
 
@@ -189,6 +189,19 @@ class Slot:
 
 
 _MISSING = object()
+
+
+def slot_label(slot: "Slot") -> str:
+    """``pay.input``: the slot named by its routine's id in the routine's current flow.
+
+    Messages name routines as the flow does; a routine outside any flow (or
+    unknown to its flow) falls back to the slot's repr, ``Slot[<_id>.<name>]``.
+    """
+    routine = slot.routine
+    flow = getattr(routine, "_current_flow", None) if routine is not None else None
+    lookup = getattr(flow, "_get_routine_id", None)
+    routine_id = lookup(routine) if lookup is not None else None
+    return f"{routine_id}.{slot.name}" if routine_id else repr(slot)
 
 
 # -- serialized form ---------------------------------------------------------------------------

@@ -56,3 +56,14 @@ class RemoteFailer(Routine):
 
     def on_input(self, n: int, tag: str) -> None:
         raise RuntimeError(f"remote failure {n}")
+
+
+class RemoteReporter(Routine):
+    """Sends what it receives to the job's output (from wherever its handler runs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.define_slot("input", self.on_input)
+
+    def on_input(self, n: int, doubled: int, tag: str) -> None:
+        self.send_output("doubled", n=n, doubled=doubled)

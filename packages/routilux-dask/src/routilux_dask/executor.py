@@ -28,7 +28,8 @@ What runs remotely, and the picklability contract
       registered with ``cloudpickle.register_pickle_by_value`` travel by
       value; others must be importable on the workers);
     * state that a handler mutates on the worker **does not come back**: only
-      the handler's emits (and its exception) do. Results must leave a handler
+      the handler's emits (and its exception, and the time it ran, which the
+      job's ``routine_stats()`` count) do. Results must leave a handler
       as emitted events;
     * inside a remote handler ``self.emit(...)`` works; ``send_output``,
       ``emit_deferred_event`` and ``get_execution_context()`` have no flow or

@@ -3,11 +3,12 @@
 Installing the distribution registers the ``json`` format (entry point
 ``json = "routilux_json_store.plugin"``), which ``JobState.save(path)`` /
 ``JobState.load(path)`` then use for ``*.json`` files. :class:`Store` keeps
-flows and job states in a directory, written atomically.
+flows and job states in a directory, written atomically, under any id of
+up to 200 characters (:mod:`routilux_json_store.names` gives their file names).
 """
 
 from routilux_json_store.codec import dumps, loads
 from routilux_json_store.plugin import JSON_SERIALIZER
-from routilux_json_store.store import KINDS, Store
+from routilux_json_store.store import ID_FIELD, KINDS, Store
 
-__all__ = ["JSON_SERIALIZER", "KINDS", "Store", "dumps", "loads"]
+__all__ = ["ID_FIELD", "JSON_SERIALIZER", "KINDS", "Store", "dumps", "loads"]

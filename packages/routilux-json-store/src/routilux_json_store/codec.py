@@ -71,7 +71,10 @@ def _encode(value: Any, depth: int = 0) -> Any:
         return {TAG: "frozenset" if isinstance(value, frozenset) else "set", "items": items}
     if isinstance(value, (bytes, bytearray)):
         return {TAG: "bytes", "value": base64.b64encode(bytes(value)).decode("ascii")}
-    raise TypeError(f"cannot encode {type(value).__name__} {value!r:.80} as JSON")
+    # Named by its type only: the value's own __repr__ is user code, which may raise or hang.
+    cls = type(value)
+    name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    raise TypeError(f"cannot encode {name} as JSON")
 
 
 def _enum_member(path: Any, value: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, ClassVar, Dict, Mapping, Optional
 
 from routilux.routine import Routine
 from routilux_std_routines._support import ensure_event, replace_config_entry, split_config_entry
@@ -34,6 +34,9 @@ class ConditionalRouter(Routine):
     ``config`` and ``stats``), a dict of expected values, or a callable; see
     :mod:`routilux_std_routines.conditions`. A condition that raises does not match.
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"routes", "default_route", "route_priority"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional
 
 from routilux.routine import Routine
 
@@ -40,6 +40,11 @@ class DataTransformer(Routine):
     the built-ins are always available), ``chain_transformations`` (no effect).
     """
 
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({
+        "transformations", "transformation_map", "chain_transformations"
+    })
+
     def __init__(self) -> None:
         super().__init__()
         self.set_config(transformations=[], transformation_map={}, chain_transformations=True)
@@ -47,6 +52,14 @@ class DataTransformer(Routine):
         self.output_event = self.define_event(
             "output", ["transformed_data", "transformation_applied", "errors"]
         )
+
+    @property
+    def transformation_names(self) -> frozenset[str]:
+        """The names ``transformations`` can use: the built-ins and those of ``register_transformation``."""
+        registered = self._config.get("transformation_map")
+        if not isinstance(registered, Mapping):
+            return frozenset(BUILTIN_TRANSFORMATIONS)
+        return frozenset(BUILTIN_TRANSFORMATIONS) | {name for name, fn in registered.items() if callable(fn)}
 
     def register_transformation(self, name: str, fn: Callable[[Any], Any]) -> None:
         """Make ``fn`` available under ``name`` (it wins over a built-in of that name)."""
@@ -110,6 +123,11 @@ class DataValidator(Routine):
     scalar), ``required_fields``, ``strict_mode`` (stop at the first error),
     ``allow_extra_fields``.
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({
+        "rules", "strict_mode", "required_fields", "allow_extra_fields"
+    })
 
     def __init__(self) -> None:
         super().__init__()

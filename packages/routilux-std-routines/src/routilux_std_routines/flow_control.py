@@ -11,7 +11,7 @@ import collections
 import logging
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional
+from typing import Any, Callable, ClassVar, Deque, Dict, List, Mapping, Optional
 
 from routilux.routine import Routine
 from routilux_std_routines._support import (
@@ -81,6 +81,9 @@ class DataAggregator(_BufferingRoutine):
     ``input``, i.e. one per upstream source).
     """
 
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"count"})
+
     def __init__(self) -> None:
         super().__init__()
         self.set_config(count=None)
@@ -99,6 +102,9 @@ class DataBatcher(_BufferingRoutine):
     and ``merged`` (as DataAggregator). Config: ``batch_size`` (10). A flush
     with nothing buffered emits nothing.
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"batch_size"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,6 +129,9 @@ class DataFilter(Routine):
     expression string over ``data``/``config``, a dict of expected values or a
     callable, exactly as a ConditionalRouter condition. It serializes like one.
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"predicate"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -177,6 +186,9 @@ class RateLimiter(Routine):
     concurrent activations queue up in arrival order without blocking each
     other's bookkeeping.
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"max_per_second", "mode"})
 
     MODES = ("delay", "drop")
     WINDOW = 1.0

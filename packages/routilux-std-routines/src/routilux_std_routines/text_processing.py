@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from routilux.routine import Routine
 
@@ -38,6 +38,11 @@ class TextClipper(Routine):
     ``truncation_message`` (a format string with ``{remaining}``, the number of
     dropped lines).
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({
+        "max_length", "preserve_tracebacks", "truncation_message"
+    })
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,6 +84,9 @@ class TextRenderer(Routine):
     markdown), ``indent`` (two spaces), ``include_type_hints`` (kept for
     compatibility, no effect).
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"tag_format", "indent", "include_type_hints"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -300,6 +308,14 @@ class ResultExtractor(Routine):
     ``format``, ``metadata``, ``confidence`` and ``extraction_path``. See the
     package README for the extractors, strategies and config keys.
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({
+        "strategy", "extractor_priority", "extract_json_blocks", "extract_code_blocks",
+        "extract_yaml_blocks", "extract_xml_blocks", "code_block_languages", "format_interpreter_output",
+        "parse_json_strings", "parse_yaml_strings", "detect_nested_structures", "continue_on_error",
+        "return_original_on_failure", "log_errors"
+    })
 
     def __init__(self) -> None:
         super().__init__()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, ClassVar, Dict, Iterable, Optional, Tuple
 
 from routilux.routine import Routine
 
@@ -21,6 +21,11 @@ class TimeProvider(Routine):
     ``formatted`` or ``custom``), ``custom_format``, ``include_weekday``,
     ``locale`` (``zh_CN`` gives a Chinese date for ``formatted``).
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({
+        "format", "custom_format", "include_weekday", "locale"
+    })
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,6 +73,9 @@ class DataFlattener(Routine):
     ``preserve_lists`` (True: list items get their index as key),
     ``max_depth`` (100: deeper values become strings).
     """
+
+    #: The config keys it takes; flow-file validation refuses any other.
+    config_keys: ClassVar[frozenset[str]] = frozenset({"separator", "preserve_lists", "max_depth"})
 
     def __init__(self) -> None:
         super().__init__()

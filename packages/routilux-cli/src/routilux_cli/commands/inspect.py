@@ -1,10 +1,14 @@
-"""``routilux inspect JOB``: a saved job's status, routine states, errors and history."""
+"""``routilux inspect JOB``: a saved job's status, per-routine figures, errors and history.
+
+The per-routine figures are the engine's (``JobState.routine_stats()``, saved
+with the job), the same ones ``routilux run`` shows.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import click
 
@@ -17,26 +21,30 @@ def _short(value: Any, width: int = 80) -> str:
 
 
 def describe_job(job: Any) -> Dict[str, Any]:
-    """A saved job as plain data (what ``inspect --json`` prints)."""
-    from routilux_cli.runner import SHARED_KEY, to_jsonable
+    """A saved job as plain data (what ``inspect --json`` prints).
+
+    ``activations`` maps each routine id to the engine's figures for it (the
+    rows of :func:`routilux_cli.run_report.routine_rows`); ``outcome`` is what
+    ``routilux run`` would have said (``completed with 2 unhandled errors``).
+    """
+    from routilux_cli.run_report import job_errors, outcome, routine_rows, to_jsonable
+    from routilux_cli.runner import SHARED_KEY
 
     history = job.get_execution_history()
-    errors: List[Dict[str, Any]] = [
-        {"routine_id": r.routine_id, "timestamp": r.timestamp.isoformat(), **(r.data or {})}
-        for r in history if r.event_name == "error"
-    ]
     cli = job.shared_data.get(SHARED_KEY) or {}
+    rows = routine_rows(job)
     described: Dict[str, Any] = to_jsonable({
         "job_id": job.job_id,
         "flow_id": job.flow_id,
         "status": job.status,
+        "outcome": outcome(job, rows).text,
         "current_routine_id": job.current_routine_id,
         "created_at": job.created_at.isoformat(),
         "updated_at": job.updated_at.isoformat(),
         "flow_file": cli.get("flow_file"),
         "routine_states": job.routine_states,
-        "activations": (cli.get("stats") or {}).get("routines"),
-        "errors": errors,
+        "activations": rows,
+        "errors": job_errors(job),
         "pending_tasks": len(job.pending_tasks),
         "pause_points": job.pause_points,
         "outputs": job.output_log,
@@ -67,21 +75,24 @@ def inspect_command(job_file: Path, as_json: bool, limit: int) -> None:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
     console = out_console()
-    console.print(f"Job {info['job_id']} of flow '{info['flow_id']}': {info['status']}", soft_wrap=True)
+    console.print(f"Job {info['job_id']} of flow '{info['flow_id']}': {info['outcome']}", soft_wrap=True)
     console.print(f"created {info['created_at']}, updated {info['updated_at']}, "
                   f"pending activations: {info['pending_tasks']}", soft_wrap=True)
     if info["flow_file"]:
         console.print(f"flow file: {info['flow_file']}", soft_wrap=True)
     states = Table(title="Routine states", title_justify="left")
-    for column in ("routine", "status", "activations", "details"):
+    for column in ("routine", "status", "activations", "retries", "errors", "unhandled", "time (s)"):
         states.add_column(column)
+    states.add_column("details")
     activations = info["activations"] or {}
     for rid in dict.fromkeys(list(info["routine_states"]) + list(activations)):
         state = info["routine_states"].get(rid) or {}
         details = {k: v for k, v in state.items() if k != "status"}
-        count = activations.get(rid, {}).get("activations")
-        states.add_row(rid, str(state.get("status", "-")), "-" if count is None else str(count),
-                       _short(details) if details else "")
+        row = activations.get(rid)
+        figures = ("-",) * 5 if row is None else (
+            str(row["activations"]), str(row["retries"]), str(row["errors"]), str(row["unhandled_errors"]),
+            f"{row['time_s']:.3f}")
+        states.add_row(rid, str(state.get("status", "-")), *figures, _short(details) if details else "")
     console.print(states)
     if info["errors"]:
         console.print(f"{len(info['errors'])} error(s):")

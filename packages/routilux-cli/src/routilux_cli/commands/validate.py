@@ -17,19 +17,24 @@ __all__ = ["COMMANDS"]
 def validate_command(flow_file: Path, as_json: bool) -> None:
     """Check a flow file and report every problem at once, each with its location.
 
-    Exit status: 0 when the file is valid, 1 when it has problems.
+    Exit status: 0 when the file is valid, 1 when it has problems, 2 when it
+    is not read at all because it is beyond the reader's limits (too large,
+    nested too deep, YAML aliases that expand too far): one line on stderr.
     """
-    from routilux_cli.flowfile import validate_flow_file
+    from routilux_cli.flowfile import FlowFileRefused, validate_flow_file
 
-    problems = validate_flow_file(flow_file)
+    try:
+        problems = validate_flow_file(flow_file)
+    except FlowFileRefused as refused:
+        click.echo(str(refused), err=True)
+        sys.exit(2)
     if as_json:
         click.echo(json.dumps({"flow_file": str(flow_file), "valid": not problems,
                                "problems": [p.to_dict() for p in problems]}, indent=2, ensure_ascii=False))
     elif problems:
         click.echo(f"{flow_file}: {len(problems)} problem(s)")
         for problem in problems:
-            line = f":{problem.line}" if problem.line is not None else ""
-            click.echo(f"  {flow_file}{line}: {problem.location or '<file>'}: {problem.message}")
+            click.echo(f"  {problem.format(flow_file)}")
     else:
         click.echo(f"{flow_file}: valid")
     sys.exit(1 if problems else 0)

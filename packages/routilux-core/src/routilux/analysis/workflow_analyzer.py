@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 from routilux.analysis.routine_analyzer import RoutineAnalyzer
 
 if TYPE_CHECKING:
+    from routilux.analysis.ultimate_d2 import RoutineAnalysisSource
     from routilux.flow import Flow
     from routilux.routine import Routine
 
-__all__ = ["WorkflowAnalyzer", "analyze_workflow"]
+__all__ = ["D2_MODES", "WorkflowAnalyzer", "analyze_workflow"]
 
 PathLike = Union[str, Path]
+
+#: The ``mode`` values of :meth:`WorkflowAnalyzer.to_d2_format` and :meth:`WorkflowAnalyzer.save_d2`.
+D2_MODES = ("standard", "ultimate")
 
 
 def _callable_name(value: Any) -> Optional[str]:
@@ -126,15 +130,57 @@ class WorkflowAnalyzer:
         _write(file_path, self.to_json(data, indent=indent) + "\n")
 
     @staticmethod
-    def to_d2_format(data: Dict[str, Any], style: str = "default") -> str:
-        """The flow as a D2 diagram (see :class:`~routilux.analysis.WorkflowD2Formatter`)."""
+    def to_d2_format(
+        data: Dict[str, Any],
+        mode: str = "standard",
+        routine_analysis: Optional["RoutineAnalysisSource"] = None,
+    ) -> str:
+        """The flow as a D2 diagram.
+
+        Args:
+            data: a flow description (:meth:`analyze_flow`).
+            mode: ``"standard"``: one box per routine, edges labelled
+                ``event → slot`` (:class:`~routilux.analysis.WorkflowD2Formatter`);
+                ``"ultimate"``: each routine with its slots, events and config, edges
+                from event to slot
+                (:class:`~routilux.analysis.ultimate_d2.UltimateWorkflowD2Formatter`).
+            routine_analysis: the documentation of the routine classes, drawn by
+                the ultimate mode: what :func:`~routilux.analysis.analyze_routine_file`
+                returns, the path of a JSON file :meth:`RoutineAnalyzer.save_json`
+                wrote, or a list of these. The standard mode draws no
+                documentation; it still reads ``routine_analysis``, so a bad one fails
+                in both modes.
+
+        Raises:
+            ValueError: ``mode`` is not one of :data:`D2_MODES`, or
+                ``routine_analysis`` is not a routine analysis.
+            FileNotFoundError: ``routine_analysis`` names no file.
+        """
         from routilux.analysis.formatters import WorkflowD2Formatter
+        from routilux.analysis.ultimate_d2 import UltimateWorkflowD2Formatter, load_routine_analysis
 
-        return WorkflowD2Formatter(style=style).format(data)
+        if mode == "ultimate":
+            return UltimateWorkflowD2Formatter(routine_analysis).format(data)
+        if mode != "standard":
+            raise ValueError(
+                f"Unknown D2 mode {mode!r}; valid modes: {', '.join(repr(m) for m in D2_MODES)}"
+            )
+        if routine_analysis is not None:
+            load_routine_analysis(routine_analysis)
+        return WorkflowD2Formatter().format(data)
 
-    def save_d2(self, data: Dict[str, Any], file_path: PathLike, style: str = "default") -> None:
-        """Write :meth:`to_d2_format` to ``file_path`` (UTF-8), creating its directory."""
-        _write(file_path, self.to_d2_format(data, style=style))
+    def save_d2(
+        self,
+        data: Dict[str, Any],
+        output_path: PathLike,
+        mode: str = "standard",
+        routine_analysis: Optional["RoutineAnalysisSource"] = None,
+    ) -> None:
+        """Write :meth:`to_d2_format` to ``output_path`` (UTF-8), creating its directory.
+
+        Nothing is written when the arguments are invalid (same errors as :meth:`to_d2_format`).
+        """
+        _write(output_path, self.to_d2_format(data, mode=mode, routine_analysis=routine_analysis))
 
 
 def _json_default(value: Any) -> Any:

@@ -25,8 +25,9 @@ runner. Two ways to run it:
   ``result = call.run()`` there: the handler runs with its emits captured,
   not routed. Bring ``result`` (a picklable :class:`RemoteResult`) back and
   call ``runner.finish_remote(activation, result)`` on any local thread: the
-  flow routes the captured emits and applies the error strategy exactly as
-  for a local run. If the worker is lost, call
+  flow counts the outcome and the handler time the result carries (the job's
+  ``routine_stats()``), routes the captured emits and applies the error
+  strategy exactly as for a local run. If the worker is lost, call
   ``runner.finish_remote(activation, RemoteResult.lost(reason))``.
 
   State a handler mutates on a remote routine stays there: only emits come
@@ -38,6 +39,7 @@ order gives the strict FIFO order of sequential mode; others promise none.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, List, Optional, Protocol, Tuple
 
 import attrs
@@ -69,11 +71,15 @@ class Executor(Protocol):
 
 @attrs.frozen(kw_only=True)
 class RemoteResult:
-    """What a remote activation sends back: its emits, in order, and its failure if any."""
+    """What a remote activation sends back: its emits, in order, its failure if any, and
+    ``handler_seconds``, the time the handler ran (measured where it ran; 0 if it never did)."""
 
     emits: Tuple[Tuple[str, Dict[str, Any]], ...] = ()
+    #: ``(output_type, data)`` of each ``send_output`` of the handler, in order.
+    outputs: Tuple[Tuple[str, Dict[str, Any]], ...] = ()
     error: Optional[BaseException] = None
     error_text: Optional[str] = None
+    handler_seconds: float = 0.0
 
     @classmethod
     def lost(cls, reason: str) -> "RemoteResult":
@@ -82,16 +88,25 @@ class RemoteResult:
 
 
 class _EmitCapture:
-    """Stands in for the flow while a handler runs remotely: collects its emits."""
+    """Stands in for the flow and the job while a handler runs remotely: collects emits and outputs.
 
-    def __init__(self) -> None:
+    ``send_output`` is captured too, so a sink routine's outputs reach the
+    job's output handler and ``output_log`` as they do in-process.
+    """
+
+    def __init__(self, routine_id: Optional[str]) -> None:
+        self.routine_id = routine_id
         self.emits: List[Tuple[str, Dict[str, Any]]] = []
+        self.outputs: List[Tuple[str, Dict[str, Any]]] = []
 
     def _route(self, event: Any, payload: Dict[str, Any], job_state: Any) -> None:
         self.emits.append((event.name, payload))
 
-    def _get_routine_id(self, routine: Any) -> None:
-        return None
+    def _get_routine_id(self, routine: Any) -> Optional[str]:
+        return self.routine_id
+
+    def send_output(self, routine_id: str, output_type: str, data: Dict[str, Any]) -> None:
+        self.outputs.append((output_type, data))
 
 
 @attrs.frozen(kw_only=True)
@@ -101,28 +116,37 @@ class RemoteCall:
     routine: Any
     slot_name: str
     merged: Any
+    #: The routine's id in its flow (what its outputs are sent under).
+    routine_id: Optional[str] = None
 
     def run(self) -> RemoteResult:
         """Run the handler here, capturing its emits; never raises."""
         routine = self.routine
         slot = routine._slots[self.slot_name]
-        capture = _EmitCapture()
+        capture = _EmitCapture(self.routine_id)
         previous = routine._current_flow
         routine._current_flow = capture
         # A marker job, so that emits take the flow path (and are captured).
         token = _current_job_state.set(capture)
+        started = time.perf_counter()
         try:
             slot._invoke(self.merged)
         except Exception as error:
+            seconds = time.perf_counter() - started
             import traceback
 
             return RemoteResult(
-                emits=tuple(capture.emits), error=_portable(error), error_text=traceback.format_exc()
+                emits=tuple(capture.emits), outputs=tuple(capture.outputs), error=_portable(error),
+                error_text=traceback.format_exc(),
+                handler_seconds=seconds,
             )
         finally:
             _current_job_state.reset(token)
             routine._current_flow = previous
-        return RemoteResult(emits=tuple(capture.emits))
+        return RemoteResult(
+            emits=tuple(capture.emits), outputs=tuple(capture.outputs),
+            handler_seconds=time.perf_counter() - started,
+        )
 
 
 def _portable(error: BaseException) -> BaseException:

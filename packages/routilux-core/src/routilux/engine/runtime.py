@@ -1,4 +1,4 @@
-"""The per-flow runtime: routing, running activations, job accounting, errors.
+"""The per-flow runtime: routing, running activations, job accounting and figures.
 
 An activation is the tuple ``(slot, data, connection, job_state, attempt)``.
 Each job counts its units of work in flight (the entry handler and every
@@ -6,25 +6,32 @@ queued, running, retrying or held activation) with one token each in
 ``job_state._inflight``; the thread that removes the last token finishes the
 job, so completion is immediate and per job, with no polling.
 
-Gates: a job whose ``_gate`` is ``"paused"`` keeps its activations in
-``job_state._held`` instead of running them; ``"cancelled"`` and ``"stopped"``
-(failed) drop them.
+Figures (``JobState.routine_stats()``): the thread that handles an activation
+bumps its own :class:`~routilux.job_stats.Tally` for the routine: ``enqueued``
+where it is routed, ``activations``, the outcome and the handler time where it
+runs. With a remote executor the start is counted in :meth:`Engine.prepare_remote`
+and the outcome and time come back in the :class:`RemoteResult`.
+
+Pause, resume, cancel, failure and completion are in :mod:`routilux.engine.control`;
+error strategies and retries in :mod:`routilux.engine.failures`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-import warnings
 from datetime import datetime
+from threading import get_ident
+from time import perf_counter
 from time import time as _now
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from routilux._context import _current_job_state
+from routilux.engine.control import PAUSED, JobControl
 from routilux.engine.executor import Executor, RemoteCall, RemoteResult
-from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler, apply_side_effects
+from routilux.engine.failures import Failures
 from routilux.job_state import JobState
+from routilux.job_stats import SCRATCH, Tally
 
 if TYPE_CHECKING:
     from routilux.connection import Connection
@@ -35,9 +42,8 @@ logger = logging.getLogger("routilux.engine")
 
 Activation = Tuple["Slot", Dict[str, Any], Optional["Connection"], Optional[JobState], int]
 
-_PAUSED = "paused"
-_CANCELLED = "cancelled"
-_STOPPED = "stopped"
+# What a thread with no tallies in a job finds: looked up, never written.
+_NO_TALLIES: Dict[Any, Tally] = {}
 
 
 class Engine:
@@ -47,10 +53,10 @@ class Engine:
         self.flow = flow
         self._executor: Optional[Executor] = None
         self._executor_lock = threading.Lock()
-        # Notified whenever work of a gated (paused) job ends or is held.
-        self._gate_cond = threading.Condition()
         # Jobs with work in flight; set add/discard are atomic.
         self.active_jobs: "set[JobState]" = set()
+        self.control = JobControl(self)
+        self.failures = Failures(self)
 
     # -- executor ------------------------------------------------------------------
 
@@ -71,29 +77,33 @@ class Engine:
         if executor is not None:
             executor.shutdown(wait=wait)
 
-    def _submit(self, activation: Activation) -> None:
+    def submit(self, activation: Activation) -> None:
         executor = self._executor
         if executor is None:
             executor = self.executor()
         executor.submit(activation)
 
-    # -- jobs -------------------------------------------------------------------------
+    # -- jobs and names -----------------------------------------------------------------
 
     def begin_job(self, job: JobState) -> None:
         """Start accounting for ``job``, holding one token for its entry handler."""
         job._inflight = [None]
-        job._final_token = [None]
+        job._finished = False
         job._gate = None
         job._settled.clear()
         self.active_jobs.add(job)
 
-    def _track(self, job: JobState) -> List[None]:
-        """Accounting for a job this engine did not start (emits with a foreign job)."""
-        if job._inflight is None:
-            job._inflight = []
-            job._final_token = [None]
-            self.active_jobs.add(job)
-        return job._inflight
+    def track(self, job: JobState) -> List[None]:
+        """The job's tokens, set up first for a job this engine did not start (emits with a foreign job)."""
+        inflight = job._inflight
+        if inflight is None:
+            with job.lock:
+                inflight = job._inflight
+                if inflight is None:
+                    inflight = job._inflight = []
+                    job._finished = False
+                    self.active_jobs.add(job)
+        return inflight
 
     def release(self, job: JobState) -> None:
         """Drop one token of ``job``; the last one finishes the job."""
@@ -101,14 +111,29 @@ class Engine:
         assert inflight is not None
         inflight.pop()
         if not inflight:
-            try:
-                job._final_token.pop()
-            except IndexError:
-                return  # another thread finished it
-            job._finish()
-            self.active_jobs.discard(job)
-        if job._gate == _PAUSED:
-            self._settle_pause(job)
+            self.control.finish(job)
+        if job._gate == PAUSED:
+            self.control.settle(job)
+
+    def routine_id(self, routine: Any) -> str:
+        """The routine's id in this flow (a routine outside the flow is known by its own ``_id``)."""
+        return self.flow._routine_ids.get(routine) or routine._id  # type: ignore[no-any-return]
+
+    def name_of(self, slot: "Slot") -> str:
+        """``pay.input``: the slot named by its routine's id in the flow."""
+        routine = slot.routine
+        return f"{self.routine_id(routine)}.{slot.name}" if routine is not None else slot.name
+
+    def tally(self, job: JobState, routine: Any) -> Tally:
+        """The calling thread's tally of ``routine`` in ``job`` (created on first use)."""
+        tally = job.tallies.by_thread.get(get_ident(), _NO_TALLIES).get(routine)
+        return tally if tally is not None else self.new_tally(job, routine)
+
+    def new_tally(self, job: JobState, routine: Any) -> Tally:
+        """A first tally of ``routine`` in ``job`` for the calling thread (the hot path's miss)."""
+        if routine is None:
+            return SCRATCH  # routine-less work (a resume's wake-up) counts for nobody
+        return job.tallies.add(routine, self.flow._routine_ids.get(routine) or routine._id)
 
     # -- routing -------------------------------------------------------------------------
 
@@ -124,7 +149,7 @@ class Engine:
         if job is None:
             connections = flow._event_slot_connections
             for slot in slots:
-                self._submit((slot, data, connections.get((event, slot)), None, 0))
+                self.submit((slot, data, connections.get((event, slot)), None, 0))
             return
         emits = job._emits
         if emits is not None:
@@ -134,301 +159,167 @@ class Engine:
         if not slots:
             return
         gate = job._gate
-        if gate is not None and gate != _PAUSED:
+        if gate is not None and gate != PAUSED:
             return  # the job was cancelled or stopped: nothing of it runs any more
         inflight = job._inflight
         if inflight is None:
-            inflight = self._track(job)
+            inflight = self.track(job)
         connections = flow._event_slot_connections
-        submit = self._submit
+        submit = self.submit
+        shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
         for slot in slots:
             inflight.append(None)
+            tally = shard.get(slot.routine)
+            if tally is None:
+                tally = self.new_tally(job, slot.routine)
+                shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
+            tally.enqueued += 1
             activation = (slot, data, connections.get((event, slot)), job, 0)
             if gate is None:
                 submit(activation)
             else:
-                self._hold(job, activation)
+                self.control.hold(job, activation)
 
     # -- running -----------------------------------------------------------------------
 
     def run(self, activation: Activation) -> None:
         """Run one activation in this thread (the executor's local path); never raises."""
         slot, data, connection, job, attempt = activation
-        if job is not None and job._gate is not None and not self._admit(job, activation):
+        if job is None:
+            self._run_jobless(slot, data, connection)
             return
+        if job._gate is not None and not self.control.admit(job, activation):
+            return
+        routine = slot.routine
+        tally = job.tallies.by_thread.get(get_ident(), _NO_TALLIES).get(routine)
+        if tally is None:
+            tally = self.new_tally(job, routine)
+        tally.activations += 1
+        if attempt:
+            tally.retries += 1
         try:
             if connection is not None and connection.param_mapping:
                 data = connection._apply_mapping(data)
-            routine = slot.routine
             if routine is not None:
                 routine._current_flow = self.flow
             merged = slot._merge(data)
         except Exception as error:
             # Mapping and merge failures are task failures: no handler means STOP.
-            self._failed(activation, error, default_stop=True)
+            tally.failed += 1
+            self.failures.failed(activation, error, default_stop=True)
         else:
             token = _current_job_state.set(job)
+            started = perf_counter()
             try:
                 slot._invoke(merged)
             except Exception as error:
-                logger.exception("Error in handler of %r", slot)
-                self._failed(activation, error, default_stop=False)
+                tally.handler_seconds += perf_counter() - started
+                tally.failed += 1
+                logger.exception("Error in handler of %s", self.name_of(slot))
+                self.failures.failed(activation, error, default_stop=False)
+            else:
+                tally.handler_seconds += perf_counter() - started
+                tally.succeeded += 1
             finally:
                 _current_job_state.reset(token)
-        if job is not None:
-            self.release(job)
+        # release(job), inlined: this runs once per activation.
+        inflight = job._inflight
+        assert inflight is not None
+        inflight.pop()
+        if not inflight:
+            self.control.finish(job)
+        if job._gate == PAUSED:
+            self.control.settle(job)
+
+    def _run_jobless(self, slot: "Slot", data: Dict[str, Any], connection: Optional["Connection"]) -> None:
+        """An activation of no job (an emit outside any job): run it, nothing to account for."""
+        try:
+            if connection is not None and connection.param_mapping:
+                data = connection._apply_mapping(data)
+            if slot.routine is not None:
+                slot.routine._current_flow = self.flow
+            slot._invoke(slot._merge(data))
+        except Exception:
+            logger.exception("Error in handler of %s (no job)", self.name_of(slot))
 
     def prepare_remote(self, activation: Activation) -> Optional[RemoteCall]:
         """Merge locally and describe the handler call for another process."""
         slot, data, connection, job, attempt = activation
-        if job is not None and job._gate is not None and not self._admit(job, activation):
-            return None
+        tally: Optional[Tally] = None
+        if job is not None:
+            if slot is self.control.wake_slot:
+                self.release(job)  # a resume's wake-up: nothing to run anywhere
+                return None
+            if job._gate is not None and not self.control.admit(job, activation):
+                return None
+            tally = self.tally(job, slot.routine)
+            tally.activations += 1
+            if attempt:
+                tally.retries += 1
         try:
             if connection is not None:
                 data = connection._apply_mapping(data)
             merged = slot._merge(data)
             if slot.routine is None:
-                raise ValueError(f"{slot!r} has no routine to run remotely")
+                raise ValueError(f"slot {self.name_of(slot)!r} has no routine to run remotely")
         except Exception as error:
-            self._failed(activation, error, default_stop=True)
+            if tally is not None:
+                tally.failed += 1
+            self.failures.failed(activation, error, default_stop=True)
             if job is not None:
                 self.release(job)
             return None
-        return RemoteCall(routine=slot.routine, slot_name=slot.name, merged=merged)
+        return RemoteCall(routine=slot.routine, slot_name=slot.name, merged=merged,
+                          routine_id=self.flow._routine_ids.get(slot.routine))
 
     def finish_remote(self, activation: Activation, result: RemoteResult) -> None:
-        """Route a remote activation's captured emits, then apply its error if any."""
+        """Count the outcome, route the captured emits, then apply the error if any."""
         slot, data, connection, job, attempt = activation
         routine = slot.routine
+        if job is not None:
+            tally = self.tally(job, routine)
+            tally.handler_seconds += result.handler_seconds
+            if result.error is None:
+                tally.succeeded += 1
+            else:
+                tally.failed += 1
         token = _current_job_state.set(job)
         try:
+            if result.outputs and job is not None:
+                routine_id = self.routine_id(routine)
+                for output_type, data in result.outputs:
+                    job.send_output(routine_id, output_type, data)
             for event_name, payload in result.emits:
                 event = routine._events.get(event_name) if routine is not None else None
                 if event is None:
-                    logger.error("Remote %r emitted unknown event %r; dropped", routine, event_name)
+                    logger.error("Remote handler of %s emitted the unknown event %r; dropped",
+                                 self.name_of(slot), event_name)
                     continue
                 self.route(event, payload, job)
             if result.error is not None:
-                logger.error("Remote handler of %r failed:\n%s", slot, result.error_text or result.error)
-                self._failed(activation, result.error, default_stop=False)
+                logger.error("Remote handler of %s failed:\n%s", self.name_of(slot),
+                             result.error_text or result.error)
+                self.failures.failed(activation, result.error, default_stop=False)
         finally:
             _current_job_state.reset(token)
             if job is not None:
                 self.release(job)
 
-    # -- gates: pause, cancel, stop --------------------------------------------------------
-
-    def _admit(self, job: JobState, activation: Activation) -> bool:
-        """Whether a gated job's activation may run now; otherwise hold or drop it."""
-        gate = job._gate
-        if gate is None:
-            return True
-        if gate == _PAUSED:
-            self._hold(job, activation)
-        else:
-            self.release(job)
-        return False
-
-    def _hold(self, job: JobState, activation: Activation) -> None:
-        job._held.append(activation)
-        self._settle_pause(job)
-
-    def _settle_pause(self, job: JobState) -> None:
-        """Complete a pause once every unit of work of the job is held."""
-        with self._gate_cond:
-            if job._settled.is_set() or len(job._inflight or ()) != len(job._held):
-                return
-            job.pending_tasks = [self._describe(a) for a in list(job._held)]
-            job._settled.set()
-            self._gate_cond.notify_all()
-
-    def pause(self, job: JobState, reason: str, checkpoint: Optional[Dict[str, Any]]) -> None:
-        """Hold the job's work; returns once nothing of it runs (at once from inside its handlers).
-
-        Called from a handler of the job itself, it cannot wait for that
-        handler: the pause completes (``pending_tasks`` filled, waiters woken)
-        when the handler returns and the job's queued work has been held.
-        """
-        job._gate = _PAUSED
-        job._set_paused(reason, checkpoint)
-        held, inflight = len(job._held), len(job._inflight or ())
-        job.pause_points[-1].update(
-            pending_tasks_count=held, active_tasks_count=inflight - held, queue_size=held
-        )
-        self._settle_pause(job)
-        if _current_job_state.get() is not job:
-            with self._gate_cond:
-                self._gate_cond.wait_for(job._settled.is_set)
-
-    def resume(self, job: JobState) -> None:
-        held = job._held
-        job._held = []
-        inflight = self._track(job)
-        # A job paused after it had finished runs again: arm its completion anew.
-        job._final_token = [None]
-        self.active_jobs.add(job)
-        if not held and job.pending_tasks:
-            held = self._restore(job, job.pending_tasks)
-            for _ in held:
-                inflight.append(None)
-        job.pending_tasks = []
-        if job._gate == _PAUSED:
-            job._gate = None
-            job._settled.clear()
-        job._set_running()
-        # Keep a token while resuming so the job cannot finish half-way.
-        inflight.append(None)
-        try:
-            for activation in held:
-                self._submit(activation)
-            self._emit_deferred(job)
-        finally:
-            self.release(job)
-
-    def _emit_deferred(self, job: JobState) -> None:
-        deferred, job.deferred_events = job.deferred_events, []
-        routines = self.flow.routines
-        for entry in deferred:
-            routine = routines.get(entry.get("routine_id"))
-            event_name = entry.get("event_name")
-            if routine is None or routine.get_event(event_name) is None:
-                warnings.warn(
-                    f"Deferred event {event_name!r} of {entry.get('routine_id')!r} not found; dropped",
-                    stacklevel=3,
-                )
-                continue
-            try:
-                routine.emit(event_name, flow=self.flow, job_state=job, **(entry.get("data") or {}))
-            except Exception as error:
-                warnings.warn(f"Deferred event {event_name!r} failed: {error}", stacklevel=3)
-
-    def cancel(self, job: JobState, reason: str) -> None:
-        job._gate = _CANCELLED
-        job._set_cancelled(reason)
-        self._drop_held(job)
-        job._settled.set()
-
-    def _stop(self, job: JobState) -> None:
-        """A failure ends the job: nothing of it runs any more."""
-        job._gate = _STOPPED
-        job.status = "failed"
-        self._drop_held(job)
-        job._settled.set()
-
-    def _drop_held(self, job: JobState) -> None:
-        held, job._held = job._held, []
-        job.pending_tasks = []
-        if job._inflight is not None:
-            for _ in held:
-                self.release(job)
-
-    # -- pending activations as data (for pause/save/resume elsewhere) ------------------
-
-    def _describe(self, activation: Activation) -> Dict[str, Any]:
-        slot, data, connection, job, attempt = activation
-        ids = self.flow._routine_ids
-        source = connection.source_event if connection is not None else None
-        return {
-            "slot_routine_id": ids.get(slot.routine, getattr(slot.routine, "_id", None)),
-            "slot_name": slot.name,
-            "data": data,
-            "connection_source_routine_id": (
-                ids.get(source.routine, getattr(source.routine, "_id", None)) if source is not None else None
-            ),
-            "connection_source_event_name": source.name if source is not None else None,
-            "connection_target_routine_id": (
-                ids.get(slot.routine, getattr(slot.routine, "_id", None)) if connection is not None else None
-            ),
-            "connection_target_slot_name": slot.name if connection is not None else None,
-            "param_mapping": dict(connection.param_mapping) if connection is not None else {},
-            "priority": 2,
-            "retry_count": attempt,
-            "max_retries": 0,
-            "created_at": None,
-        }
-
-    def _restore(self, job: JobState, described: List[Dict[str, Any]]) -> List[Activation]:
-        flow = self.flow
-        restored: List[Activation] = []
-        for entry in described:
-            routine = flow._resolve_routine(entry.get("slot_routine_id"))
-            slot = routine.get_slot(entry.get("slot_name")) if routine is not None else None
-            if slot is None:
-                logger.warning("Pending activation of %s.%s cannot be restored: no such routine or slot",
-                               entry.get("slot_routine_id"), entry.get("slot_name"))
-                continue
-            connection = None
-            source = flow._resolve_routine(entry.get("connection_source_routine_id"))
-            if source is not None:
-                event = source.get_event(entry.get("connection_source_event_name"))
-                if event is not None:
-                    connection = flow._find_connection(event, slot)
-            attempt = int(entry.get("retry_count") or 0)
-            restored.append((slot, dict(entry.get("data") or {}), connection, job, attempt))
-        return restored
-
-    # -- failures ------------------------------------------------------------------------------
-
     def report_slot_error(self, slot: "Slot", data: Dict[str, Any], error: Exception, job: JobState) -> None:
         """A handler failed in a direct ``Slot.receive(..., job_state=...)`` call."""
-        self._failed((slot, data, None, job, 0), error, default_stop=False)
-
-    def _failed(self, activation: Activation, error: BaseException, *, default_stop: bool) -> None:
-        slot, data, connection, job, attempt = activation
-        routine = slot.routine
-        if job is None or routine is None:
-            return
-        flow = self.flow
-        # A routine outside this flow (a direct receive) is known by its own id.
-        routine_id: str = flow._routine_ids.get(routine) or routine._id
-        record = {"slot": slot.name, "error": str(error)}
-        handler: Optional[ErrorHandler] = routine.get_error_handler() or flow.error_handler
-        if handler is None:
-            job.record_execution(routine_id, "error", record)
-            if default_stop:
-                self._fail_routine(job, routine_id, error)
-            return
-        decision = handler.decide(
-            error,
-            ErrorContext(routine=routine, routine_id=routine_id, flow=flow, job_state=job, attempt=attempt),
-        )
-        if decision.action is ErrorAction.RETRY:
-            job.record_execution(routine_id, "error", record)
-            self._retry(activation, decision)
-            return
-        if default_stop:
-            apply_side_effects(decision, error, routine_id, job)
-        job.record_execution(routine_id, "error", record)
-        if decision.action is ErrorAction.STOP:
-            if decision.exhausted:
-                job.record_execution(routine_id, "error", record)
-            self._fail_routine(job, routine_id, error)
-
-    def _fail_routine(self, job: JobState, routine_id: str, error: BaseException) -> None:
-        job.update_routine_state(routine_id, {"status": "failed", "error": str(error)})
-        self._stop(job)
-
-    def _retry(self, activation: Activation, decision: ErrorDecision) -> None:
-        slot, data, connection, job, attempt = activation
-        retry = (slot, data, connection, job, attempt + 1)
-        if job is not None:
-            inflight = job._inflight if job._inflight is not None else self._track(job)
-            inflight.append(None)
-        if decision.delay > 0:
-            timer = threading.Timer(decision.delay, self._submit, (retry,))
-            timer.daemon = True
-            timer.start()
-        else:
-            self._submit(retry)
+        self.failures.report_slot_error(slot, data, error, job)
 
     # -- the entry routine ------------------------------------------------------------------------
 
     def run_entry(self, job: JobState, entry_id: str, routine: Any, params: Dict[str, Any]) -> None:
         """Run the entry's ``trigger`` in this thread; failures are settled here (never raised)."""
-        flow = self.flow
-        tracker = flow.execution_tracker
+        tracker = self.flow.execution_tracker
         started = datetime.now()
+        tally = self.tally(job, routine)
+        tally.enqueued += 1
+        tally.activations += 1
         token = _current_job_state.set(job)
+        began = perf_counter()
         try:
             try:
                 trigger = routine.get_slot("trigger")
@@ -439,8 +330,12 @@ class Engine:
                     )
                 trigger.call_handler(params, propagate_exceptions=True)
             except Exception as error:
-                self._entry_failed(job, entry_id, routine, params, error, started)
+                tally.handler_seconds += perf_counter() - began
+                tally.failed += 1
+                self.failures.entry_failed(job, entry_id, routine, params, error, started)
             else:
+                tally.handler_seconds += perf_counter() - began
+                tally.succeeded += 1
                 job.update_routine_state(entry_id, {"status": "completed"})
         finally:
             _current_job_state.reset(token)
@@ -448,50 +343,3 @@ class Engine:
         if tracker is not None and job.status == "failed":
             message = job.routine_states.get(entry_id, {}).get("error")
             tracker.record_routine_end(entry_id, "failed", error=message)
-
-    def _entry_failed(
-        self, job: JobState, entry_id: str, routine: Any, params: Dict[str, Any], error: Exception,
-        started: datetime,
-    ) -> None:
-        flow = self.flow
-        handler: Optional[ErrorHandler] = routine.get_error_handler() or flow.error_handler
-        attempts = 0
-        while handler is not None:
-            decision = handler.decide(
-                error,
-                ErrorContext(
-                    routine=routine, routine_id=entry_id, flow=flow, job_state=job, attempt=attempts
-                ),
-            )
-            apply_side_effects(decision, error, entry_id, job)
-            # The job goes on and ends "completed" once its last activation is done.
-            if decision.action is ErrorAction.CONTINUE:
-                job.update_routine_state(entry_id, {"status": "error_continued", "error": str(error)})
-                return
-            if decision.action is ErrorAction.SKIP:
-                return
-            if decision.action is not ErrorAction.RETRY or attempts >= handler.max_retries:
-                break
-            attempts += 1
-            if decision.delay > 0:
-                time.sleep(decision.delay)
-            try:
-                routine.get_slot("trigger").call_handler(params, propagate_exceptions=True)
-            except Exception as again:
-                error = again
-                continue
-            elapsed = (datetime.now() - started).total_seconds()
-            job.update_routine_state(
-                entry_id,
-                {"status": "completed", "execution_time": elapsed, "retry_count": handler.retry_count},
-            )
-            job.record_execution(entry_id, "completed", {"execution_time": elapsed, "retried": True})
-            if flow.execution_tracker is not None:
-                flow.execution_tracker.record_routine_end(entry_id, "completed")
-            return
-        job.status = "failed"
-        job.update_routine_state(
-            entry_id, {"status": "failed", "error": str(error), "error_time": datetime.now().isoformat()}
-        )
-        job.record_execution(entry_id, "error", {"error": str(error), "error_type": type(error).__name__})
-        self._stop(job)

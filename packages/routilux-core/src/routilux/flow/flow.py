@@ -8,16 +8,21 @@ import warnings
 from typing import Any, Dict, List, Optional, Set, Tuple, Type
 
 from routilux.connection import Connection
+from routilux.engine.control import check_timeout
 from routilux.engine.runtime import Engine
 from routilux.error_handler import ErrorHandler
 from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
+from routilux.job_lifecycle import transition
 from routilux.job_state import DEFAULT_HISTORY_LIMIT, ExecutionRecord, JobState
 from routilux.routine import Routine
 from routilux.serialization.classes import add_core_classes
 from routilux.slot import Slot
 
-__all__ = ["Flow"]
+__all__ = ["DEFAULT_PAUSE_TIMEOUT", "Flow"]
+
+#: Seconds ``Flow.pause`` waits at most for the job's running handlers (0.10 waited 5 s).
+DEFAULT_PAUSE_TIMEOUT = 5.0
 
 
 class Flow:
@@ -196,9 +201,9 @@ class Flow:
             )
         self._engine.executor()  # an unknown executor name fails here, loudly
         job = JobState(self.flow_id, history_limit=self.history_limit)
-        job.status = "running"
+        job.status = transition(job.job_id, job.status, "execute") or job.status
         job.current_routine_id = entry_routine_id
-        tracker = ExecutionTracker(self.flow_id)
+        tracker = ExecutionTracker(self.flow_id, routine_ids=self._routine_ids)
         self.execution_tracker = tracker
         params = entry_params or {}
         for member in self.routines.values():
@@ -216,14 +221,47 @@ class Flow:
             )
 
     def pause(
-        self, job_state: JobState, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None
-    ) -> None:
-        """Pause this job (only it): running activations finish, the rest are kept in the job."""
+        self,
+        job_state: JobState,
+        reason: str = "",
+        checkpoint: Optional[Dict[str, Any]] = None,
+        *,
+        timeout: float = DEFAULT_PAUSE_TIMEOUT,
+    ) -> bool:
+        """Pause this job (only it): running activations finish, the rest are kept in the job.
+
+        Returns True once nothing of the job runs (its pending work is then
+        described in ``job_state.pending_tasks``), False if ``timeout``
+        seconds passed first: the job is paused all the same and the
+        handlers still running are held as they end. From inside one of the
+        job's own handlers it returns False at once (a handler cannot wait
+        for itself); the pause completes when that handler returns. See the
+        README's "Job lifecycle" table for every status.
+
+        Raises:
+            ValueError: the job belongs to another flow; it is failed,
+                cancelled or a snapshot of a running job (a
+                ``JobStatusError`` naming the job and its status); or
+                ``timeout`` is negative or not finite.
+        """
         self._check_job(job_state)
-        self._engine.pause(job_state, reason, checkpoint)
+        return self._engine.control.pause(job_state, reason, checkpoint, check_timeout(timeout))
 
     def resume(self, job_state: JobState) -> JobState:
-        """Continue a paused job (also one loaded from storage) where it stopped."""
+        """Continue a paused job (also one loaded from storage) where it stopped; returns the job.
+
+        The held (or described) activations and the deferred events are
+        queued again and the call returns with the job ``"running"``: the
+        engine completes it when its last activation ends. A job that is not
+        paused is returned unchanged, except that a failed or cancelled job,
+        and a ``"running"`` snapshot (saved while it ran, then loaded), are
+        refused: a snapshot holds no record of its in-flight work.
+
+        Raises:
+            ValueError: the job belongs to another flow, its current routine
+                is not in this flow, or its status allows no resume (a
+                ``JobStatusError`` naming the job and its status).
+        """
         self._check_job(job_state)
         current = job_state.current_routine_id
         if current is not None and current not in self.routines:
@@ -232,13 +270,13 @@ class Flow:
             )
         for member in self.routines.values():
             member._current_flow = self
-        self._engine.resume(job_state)
+        self._engine.control.resume(job_state)
         return job_state
 
     def cancel(self, job_state: JobState, reason: str = "") -> None:
-        """Cancel this job: its pending work is dropped and nothing of it runs afterwards."""
+        """Cancel this job for good: its pending work is dropped and nothing of it runs afterwards."""
         self._check_job(job_state)
-        self._engine.cancel(job_state, reason)
+        self._engine.control.cancel(job_state, reason)
 
     @property
     def _paused(self) -> bool:

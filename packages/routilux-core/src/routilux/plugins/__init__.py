@@ -5,6 +5,8 @@ happens when the registry is first used (:func:`get_registry`).
 
 Modules, each importing only those listed before it:
 
+* :mod:`~routilux.plugins.foreign`: noticing the other project's ``routilux``
+  distribution (checked once, when this package is imported);
 * :mod:`~routilux.plugins.specs`: the records plugins return;
   :mod:`~routilux.plugins.hookspecs`: the four registration hooks;
 * :mod:`~routilux.plugins.errors`: :class:`PluginError`, :class:`PluginLookupError`;
@@ -20,6 +22,7 @@ Modules, each importing only those listed before it:
 
 from __future__ import annotations
 
+from routilux.plugins.foreign import warn_if_foreign_distribution
 from routilux.plugins.hookspecs import hookimpl, hookspec
 from routilux.plugins.manager import (
     DEFAULT_PLUGINS,
@@ -52,3 +55,6 @@ __all__ = [
     "hookspec",
     "set_registry",
 ]
+
+# One directory listing: the other project's 'routilux' distribution overwrites this package's files.
+warn_if_foreign_distribution()

@@ -197,7 +197,7 @@ class PluginRegistry:
         known = ", ".join(sorted(maps.suffixes)) or "(none)"
         raise PluginLookupError(
             f"no serializer for file {os.fspath(path)!r}: its suffix is not registered; "
-            f"known suffixes: {known}{self._failure_note()}"
+            f"known suffixes: {known}{self.failure_note()}"
         )
 
     # -- registration ------------------------------------------------------------------------------
@@ -265,7 +265,10 @@ class PluginRegistry:
                 self._pm.unregister(plugin=obj)
             raise PluginError(f"{_owner(record)} failed while registering: {_describe_error(exc)}") from exc
         provides = tuple(f"{kind}:{spec.name}" for kind, records in specs.items() for spec in records)
-        record = attrs.evolve(record, hooks=hooks, provides=provides, status="ok", error=None)
+        descriptions = tuple(spec.description for records in specs.values() for spec in records)
+        record = attrs.evolve(
+            record, hooks=hooks, provides=provides, descriptions=descriptions, status="ok", error=None
+        )
         return _Plugin(record, obj, specs, replaces, explicit_replace)
 
     def _active_plugins(self) -> list[_Plugin]:
@@ -312,10 +315,17 @@ class PluginRegistry:
         kind = next(k for k in KINDS if k.key == kind_key)
         available = ", ".join(sorted(found)) or "(none)"
         raise PluginLookupError(
-            f"unknown {kind.singular} {name!r}; available {kind.plural}: {available}{self._failure_note()}"
+            f"unknown {kind.singular} {name!r}; available {kind.plural}: {available}{self.failure_note()}"
         )
 
-    def _failure_note(self) -> str:
+    def failure_note(self) -> str:
+        """What to add to a "no such name" error: the plugins that failed to load or are disabled.
+
+        ``". Plugin 'x' from dist 1.0 failed to load and may have provided it: ImportError: ..."``
+        (one sentence per such plugin), or ``""`` when every plugin loaded. Callers that report an
+        unknown routine type, executor, strategy or serializer in their own words append it, so
+        the message names the broken distribution.
+        """
         notes = []
         for record in self.plugins:
             if record.status == "error":

@@ -90,7 +90,9 @@ class PluginRecord:
     plugins registered in code. ``entry_point`` reads ``"<name> = <value>"``.
     ``hooks`` are the hook names the plugin implements and ``provides`` the
     ``"<kind>:<name>"`` keys it registered (kinds: ``routine``,
-    ``error_strategy``, ``serializer``, ``executor``). ``status`` is ``"ok"``,
+    ``error_strategy``, ``serializer``, ``executor``), ``descriptions`` the
+    ``description`` of each of those specs, in the same order (``""`` where a
+    spec has none). ``status`` is ``"ok"``,
     ``"error"`` (``error`` holds ``"<ExceptionType>: <message>"``; nothing of
     the plugin was kept) or ``"disabled"`` (``error`` says which environment
     variable filtered it out).
@@ -102,5 +104,6 @@ class PluginRecord:
     entry_point: Optional[str] = None
     hooks: Tuple[str, ...] = ()
     provides: Tuple[str, ...] = ()
+    descriptions: Tuple[str, ...] = ()
     status: str = "ok"
     error: Optional[str] = None

@@ -95,9 +95,10 @@ def serialize_callable(fn: Any, owner: Any = None) -> Optional[Dict[str, Any]]:
     if isinstance(fn, types.MethodType):
         target = fn.__self__
         if owner is not None and target is not owner:
+            # Objects are named by type and _id: their __repr__ is user code, which may raise.
             raise ValueError(
-                f"Cannot serialize method {fn.__qualname__}: it is bound to {target!r}, not to the owner "
-                f"{owner!r}; only methods of the object being serialized can be referenced"
+                f"Cannot serialize method {fn.__qualname__}: it is bound to {_describe(target)}, not to "
+                f"the owner {_describe(owner)}; only methods of the object being serialized can be referenced"
             )
         if isinstance(target, type):
             return None  # a classmethod: no instance to find it on again
@@ -124,6 +125,16 @@ def serialize_callable(fn: Any, owner: Any = None) -> Optional[Dict[str, Any]]:
             "qualname": fn.__qualname__,
         }
     return None
+
+
+def _describe(obj: Any) -> str:
+    """``obj`` for a message by its type and ``_id``, read without running any of its code."""
+    try:
+        object_id = object.__getattribute__(obj, "__dict__").get("_id")
+    except AttributeError:  # no instance dict (__slots__)
+        object_id = None
+    name = type(obj).__qualname__
+    return f"{name} (_id {object_id!r})" if type(object_id) is str else f"a {name} object"
 
 
 class _Lookup:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Dict, Optional, Type
+from typing import Any
 
-from routilux.class_registry import lookup_registered
+from routilux.class_registry import lookup_registered, name_conflict
+from routilux.serilux_bridge import SERILUX_DECORATOR, serilux_class
 
 __all__ = ["add_core_classes", "constructor_requirement", "instantiate", "resolve_class"]
 
 #: Core's own classes by name (Routine, Slot, ..., Flow), filled by :mod:`routilux.flow.flow`.
-_core_classes: Dict[str, type] = {}
+_core_classes: dict[str, type] = {}
 
 
 def add_core_classes(*classes: type) -> None:
@@ -26,23 +27,31 @@ def add_core_classes(*classes: type) -> None:
         _core_classes[cls.__name__] = cls
 
 
-def resolve_class(type_name: Any, base: Optional[type] = None, *, what: str = "object") -> Type[Any]:
+def resolve_class(type_name: Any, base: type | None = None, *, what: str = "object") -> type[Any]:
     """The class serialized as ``_type == type_name``.
 
     Looked up, in order, among core's own classes, classes decorated with
-    :func:`routilux.register_serializable` and the routine types of the routine
-    plugins. Nothing else is found: subclassing alone registers nothing.
-    Raises ``ValueError`` ("class not found in registry") for an unknown name
-    and ``TypeError`` when the class is not a subclass of ``base``.
+    :func:`routilux.register_serializable`, the routine types of the routine
+    plugins and, when the user's code has imported serilux, classes decorated
+    with ``serilux.register_serializable`` (how routilux 0.10 code registers
+    them). Nothing else is found: subclassing alone registers nothing.
+
+    Raises:
+        ValueError: no class has that name ("class not found in registry"), or
+            serilux holds a different class under a name routilux found first
+            (a name clash, naming both classes).
+        TypeError: ``type_name`` is not a non-empty string, or the class is not
+            a subclass of ``base``.
     """
     if not isinstance(type_name, str) or not type_name:
         raise TypeError(f"{what}: field '_type' must be a non-empty class name, got {type_name!r:.80}")
-    cls: Optional[type] = _core_classes.get(type_name) or lookup_registered(type_name)
-    if cls is None:
-        from routilux.plugins import get_registry
-
-        spec = get_registry().routines.get(type_name)
-        cls = spec.cls if spec is not None else None
+    cls, how = _routilux_class(type_name)
+    companion = serilux_class(type_name)
+    if companion is not None:
+        if cls is None:
+            cls = companion
+        elif companion is not cls:
+            raise ValueError(f"{what}: {name_conflict(type_name, cls, how, companion, SERILUX_DECORATOR)}")
     if cls is None:
         raise ValueError(
             f"{what}: class not found in registry: {type_name!r}. Decorate the class with "
@@ -54,8 +63,24 @@ def resolve_class(type_name: Any, base: Optional[type] = None, *, what: str = "o
     return cls
 
 
+def _routilux_class(type_name: str) -> tuple[type | None, str]:
+    """The class routilux itself knows as ``type_name``, and which of its registries holds it."""
+    cls = _core_classes.get(type_name)
+    if cls is not None:
+        return cls, "a routilux core class"
+    cls = lookup_registered(type_name)
+    if cls is not None:
+        return cls, "routilux.register_serializable"
+    from routilux.plugins import get_registry
+
+    spec = get_registry().routines.get(type_name)
+    if spec is not None:
+        return spec.cls, "a routine type of a routine plugin"
+    return None, ""
+
+
 @functools.lru_cache(maxsize=1024)
-def constructor_requirement(cls: type) -> Optional[str]:
+def constructor_requirement(cls: type) -> str | None:
     """The first argument ``cls()`` cannot do without, or None when it takes no required argument."""
     try:
         parameters = inspect.signature(cls.__init__).parameters.items()  # type: ignore[misc]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from routilux.plugins.manager import PluginLookupError
 from routilux.plugins.specs import SerializerSpec
+from routilux.serialization._values import Unencodable, error_text, find_unencodable
 
 __all__ = ["atomic_write_bytes", "choose_serializer", "read_data", "write_data"]
 
@@ -28,21 +31,37 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, fsync: bool = True) -> No
     loss. On any failure the temporary file is removed and ``path`` is left
     untouched. Parent directories are created. A new file gets mode 0644; an
     existing file keeps its mode.
+
+    Raises:
+        NotADirectoryError: a file is where the directory (or a parent) must be;
+            the error's ``filename`` is that file.
+        IsADirectoryError: ``path`` is a directory.
+        OSError: any other failure (``PermissionError``, no space, ...), naming ``path``.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"atomic_write_bytes writes bytes, got {type(data).__name__}")
     target = Path(path)
     directory = target.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    _make_directory(directory)
     try:
-        mode = target.stat().st_mode & 0o7777
+        status = target.stat()
     except FileNotFoundError:
         mode = _NEW_FILE_MODE
+    else:
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory, not a file", os.fspath(target))
+        mode = status.st_mode & 0o7777
     # Imported on first write: the object model imports this module, and tempfile (with shutil,
     # random, bz2, lzma) would otherwise weigh on every ``import routilux``.
     import tempfile
 
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        # Name the file being written, not the temporary file's random name the user never chose.
+        raise OSError(
+            error.errno, f"Cannot create a file in {directory}: {error.strerror}", os.fspath(target)
+        ) from error
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -59,6 +78,19 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, fsync: bool = True) -> No
         raise
     if fsync:
         _fsync_directory(directory)
+
+
+def _make_directory(directory: Path) -> None:
+    """Create ``directory`` and its parents; ``NotADirectoryError`` naming the file in the way."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        # mkdir says "File exists" when the directory's own name is taken by a file, and "Not a
+        # directory" naming the deepest path when a parent is one: name the file in the way.
+        blocker = next((p for p in (directory, *directory.parents) if os.path.lexists(p)), directory)
+        raise NotADirectoryError(
+            errno.ENOTDIR, "Is a file where a directory is needed", os.fspath(blocker)
+        ) from error
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -81,7 +113,7 @@ def _no_serializer(registry: Any) -> PluginLookupError:
     return PluginLookupError(
         f"no serializer plugin is installed, so job states and flows cannot be written or read; install the "
         f"{JSON_DISTRIBUTION!r} distribution (pip install {JSON_DISTRIBUTION}) for the 'json' format, or "
-        f"install another routilux serializer plugin{registry._failure_note()}"
+        f"install another routilux serializer plugin{registry.failure_note()}"
     )
 
 
@@ -103,7 +135,7 @@ def choose_serializer(
     available = registry.serializers
     if serializer is not None:
         if not isinstance(serializer, str):
-            raise TypeError(f"serializer must be a name or a SerializerSpec, got {serializer!r}")
+            raise TypeError(f"serializer must be a name or a SerializerSpec, got {type(serializer).__name__}")
         if not available:
             raise _no_serializer(registry)
         try:
@@ -126,23 +158,69 @@ def choose_serializer(
 def write_data(
     path: PathLike, data: Any, serializer: Union[str, SerializerSpec, None] = None
 ) -> SerializerSpec:
-    """Encode ``data`` with the chosen serializer and write it atomically; returns the serializer used."""
+    """Encode ``data`` with the chosen serializer and write it atomically; returns the serializer used.
+
+    Raises:
+        TypeError/ValueError: the serializer cannot encode a value in ``data``
+            (``TypeError`` when it raised one, i.e. a type it does not take).
+            The message names the path to that value, like
+            ``execution_history[12].data["x"]``, and its type, and runs no code
+            of the value (so a raising ``__repr__`` cannot get in the way); the
+            serializer's own error is the ``__cause__``. Nothing is written.
+        OSError: see :func:`atomic_write_bytes`.
+    """
     spec = choose_serializer(path, serializer)
-    encoded = spec.dumps(data)
+    try:
+        encoded = spec.dumps(data)
+    except Exception as error:
+        found = find_unencodable(data, spec.dumps, error)
+        raise _encode_failure(path, spec, found) from found.error
     if not isinstance(encoded, (bytes, bytearray)):
         raise TypeError(f"serializer {spec.name!r}: dumps() returned {type(encoded).__name__}, not bytes")
     atomic_write_bytes(path, bytes(encoded))
     return spec
 
 
+def _encode_failure(path: PathLike, spec: SerializerSpec, found: Unencodable) -> Exception:
+    """The error for a serializer refusing ``found``: it names where in the data the value is.
+
+    Built from the path and the value's type only, never from ``repr``/``str`` of
+    the user's objects (which may raise). A ``TypeError`` when the serializer
+    raised one (a type it cannot encode), else a ``ValueError``.
+    """
+    kind = TypeError if isinstance(found.error, TypeError) else ValueError
+    return kind(
+        f"cannot write {os.fspath(path)!r} with serializer {spec.name!r}: {found.where} is of type "
+        f"{found.type_name}, which it cannot encode ({error_text(found.error)})"
+    )
+
+
 def read_data(path: PathLike, serializer: Union[str, SerializerSpec, None] = None) -> Any:
-    """Read and decode ``path``. ``FileNotFoundError`` if it does not exist; ``ValueError`` if it
-    cannot be decoded (truncated, corrupt, or not in the serializer's format)."""
+    """Read and decode ``path``.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        IsADirectoryError / NotADirectoryError / PermissionError: it is a
+            directory, a parent of it is a file, or it may not be read (the
+            message names the path and what was expected).
+        ValueError: it cannot be decoded (truncated, corrupt, or not in the
+            serializer's format).
+    """
     target = Path(path)
-    if not target.is_file():
-        raise FileNotFoundError(f"No such file: {os.fspath(path)!r}")
+    shown = os.fspath(path)
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No such file: {shown!r}") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(errno.EISDIR, "Is a directory; expected a file", shown) from None
+    except NotADirectoryError:
+        raise NotADirectoryError(
+            errno.ENOTDIR, "A parent of this path is a file; expected a directory", shown
+        ) from None
+    except OSError as error:
+        raise OSError(error.errno, f"Cannot read the file: {error.strerror}", shown) from error
     spec = choose_serializer(path, serializer)
-    raw = target.read_bytes()
     try:
         return spec.loads(raw)
     except RecursionError:

@@ -1,0 +1,125 @@
+"""Serializers side by side: ``JobState.save`` + ``load`` with ``json``, ``msgpack`` and ``msgspec-json``.
+
+The workload is ``serialize_jobstate`` of ``../shared/bench/bench.py``: one
+``JobState`` holding ``--records`` (10 000) execution records
+``record_execution(f"n{i % 10}", "out", {"seq": i})``. For each serializer, in
+interleaved rounds (so machine noise hits all of them alike), it times:
+
+* ``save+load``: ``job.save(path)`` (serialize, encode, atomic write with fsync)
+  then ``JobState.load(path)`` (read, decode, deserialize), checked: the loaded
+  history must be the recorded one;
+* ``codec``: ``dumps`` + ``loads`` of ``job.serialize()``'s data alone (checked
+  equal), which is the part a serializer decides;
+
+and prints the median of ``--repeat`` rounds, the file size, and each figure
+as a multiple of ``json``'s (``x faster`` = json's time / this one's). Needs
+routilux-core, routilux-json-store and routilux-msgspec installed::
+
+    python benchmarks/serializers.py [--records 10000] [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+from routilux import JobState
+from routilux.plugins import get_registry
+
+SERIALIZERS = ("json", "msgpack", "msgspec-json")
+
+
+def build_job(records: int) -> JobState:
+    job = JobState(flow_id="bench-js")
+    for i in range(records):
+        job.record_execution(f"n{i % 10}", "out", {"seq": i})
+    return job
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def check_history(job: JobState, records: int, name: str) -> None:
+    got = [(r.routine_id, r.event_name, r.data.get("seq")) for r in job.get_execution_history()]
+    if got != [(f"n{i % 10}", "out", i) for i in range(records)]:
+        raise SystemExit(f"FAIL: {name}: the loaded history differs from the saved one ({len(got)} records)")
+
+
+def measure_round(job: JobState, data: Any, name: str, spec: Any, path: Path, records: int,
+                  samples: Dict[str, List[float]], sizes: Dict[str, int]) -> None:
+    """One timed save, load, dumps and loads with serializer ``name``, each result checked."""
+    elapsed, _ = timed(lambda: job.save(path, serializer=name))
+    samples["save"].append(elapsed)
+    elapsed, loaded = timed(lambda: JobState.load(path, serializer=name))
+    samples["load"].append(elapsed)
+    check_history(loaded, records, name)
+    sizes[name] = path.stat().st_size
+    elapsed, encoded = timed(lambda: spec.dumps(data))
+    samples["dumps"].append(elapsed)
+    elapsed, decoded = timed(lambda: spec.loads(encoded))
+    samples["loads"].append(elapsed)
+    if decoded != data:
+        raise SystemExit(f"FAIL: {name}: loads(dumps(data)) differs from data")
+
+
+def main(argv: List[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=15, help="rounds; medians are reported")
+    args = parser.parse_args(argv)
+
+    registry = get_registry()
+    missing = [name for name in SERIALIZERS if name not in registry.serializers]
+    if missing:
+        raise SystemExit(f"serializers {missing} are not installed; install routilux-json-store and "
+                         f"routilux-msgspec (available: {sorted(registry.serializers)})")
+    specs = {name: registry.get_serializer(name) for name in SERIALIZERS}
+    job = build_job(args.records)
+    data = job.serialize()
+    samples: Dict[str, Dict[str, List[float]]] = {
+        name: {"save": [], "load": [], "dumps": [], "loads": []} for name in SERIALIZERS
+    }
+    sizes: Dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for _round in range(args.repeat):
+            for name, spec in specs.items():
+                measure_round(job, data, name, spec, Path(directory) / f"job-{name}.state",
+                              args.records, samples[name], sizes)
+
+    def median_ms(name: str, *parts: str) -> float:
+        rounds = zip(*(samples[name][part] for part in parts))
+        return statistics.median(sum(r) for r in rounds) * 1e3
+
+    print(f"python {sys.version.split()[0]}, {args.records} records, median of {args.repeat} rounds")
+    header = (f"{'serializer':<13} {'save ms':>8} {'load ms':>8} {'save+load':>10} {'x faster':>9} "
+              f"{'codec ms':>9} {'x faster':>9} {'bytes':>10} {'vs json':>8}")
+    print(header)
+    print("-" * len(header))
+    base_total = median_ms("json", "save", "load")
+    base_codec = median_ms("json", "dumps", "loads")
+    for name in SERIALIZERS:
+        total = median_ms(name, "save", "load")
+        codec = median_ms(name, "dumps", "loads")
+        smaller = 1 - sizes[name] / sizes["json"]
+        print(f"{name:<13} {median_ms(name, 'save'):>8.1f} {median_ms(name, 'load'):>8.1f} {total:>10.1f} "
+              f"{base_total / total:>8.2f}x {codec:>9.1f} {base_codec / codec:>8.2f}x {sizes[name]:>10,} "
+              f"{-smaller if smaller else 0.0:>+8.1%}")
+    print("\ncodec = dumps + loads of job.serialize()'s data; save+load adds JobState.serialize/deserialize "
+          "and the file I/O, the same for every serializer.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The ``routilux`` entry point of routilux-msgspec: the ``msgpack`` and ``msgspec-json`` serializers.
+
+msgspec is imported on the first ``dumps``/``loads``, not when the plugin
+registers: building the registry (every ``routilux`` command does) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from routilux.plugins.hookspecs import hookimpl
+from routilux.plugins.specs import SerializerSpec
+
+
+def msgpack_dumps(obj: Any) -> bytes:
+    """``routilux_msgspec.msgpack_codec.dumps``, imported on first use."""
+    from routilux_msgspec.msgpack_codec import dumps
+
+    return dumps(obj)
+
+
+def msgpack_loads(data: bytes) -> Any:
+    """``routilux_msgspec.msgpack_codec.loads``, imported on first use."""
+    from routilux_msgspec.msgpack_codec import loads
+
+    return loads(data)
+
+
+def json_dumps(obj: Any) -> bytes:
+    """``routilux_msgspec.json_codec.dumps``, imported on first use."""
+    from routilux_msgspec.json_codec import dumps
+
+    return dumps(obj)
+
+
+def json_loads(data: bytes) -> Any:
+    """``routilux_msgspec.json_codec.loads``, imported on first use."""
+    from routilux_msgspec.json_codec import loads
+
+    return loads(data)
+
+
+#: MessagePack: about 20% smaller than ``json`` files and several times faster.
+MSGPACK_SERIALIZER = SerializerSpec(
+    name="msgpack",
+    dumps=msgpack_dumps,
+    loads=msgpack_loads,
+    suffixes=(".msgpack", ".mpk"),
+    description="MessagePack via msgspec; tuples, sets, bytes, datetimes and enums round-trip",
+)
+
+#: The ``json`` serializer's format, encoded and decoded by msgspec.
+MSGSPEC_JSON_SERIALIZER = SerializerSpec(
+    name="msgspec-json",
+    dumps=json_dumps,
+    loads=json_loads,
+    suffixes=(".msgspec.json",),
+    description="the json serializer's format (same tags), encoded and decoded by msgspec",
+)
+
+
+@hookimpl
+def routilux_register_serializers() -> List[SerializerSpec]:
+    return [MSGPACK_SERIALIZER, MSGSPEC_JSON_SERIALIZER]
