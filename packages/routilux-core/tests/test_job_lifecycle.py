@@ -184,7 +184,7 @@ def test_pause_timeout_must_be_finite_seconds(timeout: Any, error: type) -> None
     flow = Flow()
     flow.add_routine(Source(), "src")
     job = flow.execute("src")
-    with pytest.raises(error, match="timeout"):
+    with pytest.raises(error, match="timeout must be a"):
         flow.pause(job, timeout=timeout)
 
 
@@ -248,3 +248,29 @@ def test_resume_of_a_job_that_is_not_paused_returns_it_unchanged() -> None:
     assert flow.resume(job) is job and job.status == "completed"
     pending = JobState(flow.flow_id)
     assert flow.resume(pending) is pending and pending.status == "pending"
+
+
+def test_a_saved_paused_job_whose_work_this_flow_cannot_take_is_refused_not_dropped() -> None:
+    flow, gate, job = _gated(count=3)
+    try:
+        assert flow.pause(job, timeout=0) is False  # item 0 still runs; the rest is held
+    finally:
+        gate.release.set()
+    _wait(flow, job)
+    assert job.status == "paused"
+    saved = json.loads(json.dumps(job.serialize()))
+    assert saved["pending_tasks"], "the paused job should describe its held work"
+
+    other = Flow(flow_id=flow.flow_id)  # the same flow, but the gate has another id
+    other.add_routine(Source(), "src")
+    other.add_routine(Gate(), "renamed")
+    other.connect("src", "out", "renamed", "input")
+    loaded = JobState().deserialize(saved)
+    with pytest.raises(ValueError, match=r"cannot resume job .*'gate'.*'input'.*names no routine or slot"):
+        other.resume(loaded)
+    assert loaded.status == "paused" and loaded.pending_tasks == saved["pending_tasks"]
+
+    resumed = flow.resume(JobState().deserialize(saved))  # its own flow takes it, and nothing is lost
+    _wait(flow, resumed)
+    assert resumed.status == "completed"
+    assert gate.seen[:1] == [0] and sorted(gate.seen[1:]) == [1, 2]

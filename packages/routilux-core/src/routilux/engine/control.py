@@ -184,11 +184,14 @@ class JobControl:
             live = job._inflight is not None
             if transition(job.job_id, job.status, "resume", in_flight_here=live) is None:
                 return
+            # A job read from storage: its pending work is queued here anew. Restoring comes
+            # first, so a job whose work this flow cannot take is refused before anything changes.
+            from_storage = not job._held and bool(job.pending_tasks)
+            if from_storage:
+                restored = self.restore(job, job.pending_tasks)
             held, job._held = job._held, []
             inflight = engine.track(job)
-            if not held and job.pending_tasks:
-                # A job read from storage: its pending work is queued here anew.
-                restored = self.restore(job, job.pending_tasks)
+            if from_storage:
                 job.tallies.forget_queued()
                 for activation in restored:
                     engine.tally(job, activation[0].routine).enqueued += 1
@@ -283,9 +286,13 @@ class JobControl:
             routine = flow._resolve_routine(entry.get("slot_routine_id"))
             slot = routine.get_slot(entry.get("slot_name")) if routine is not None else None
             if slot is None:
-                logger.warning("Pending activation of %s.%s cannot be restored: no such routine or slot",
-                               entry.get("slot_routine_id"), entry.get("slot_name"))
-                continue
+                # Dropping it would complete the job with that work never run.
+                raise ValueError(
+                    f"cannot resume job {job.job_id!r}: it holds a pending activation of "
+                    f"{entry.get('slot_routine_id')!r}.{entry.get('slot_name')!r}, which names no routine "
+                    f"or slot of flow {flow.flow_id!r} (its routines: {sorted(flow.routines)}); resume it "
+                    "on the flow it was saved from"
+                )
             connection = None
             source = flow._resolve_routine(entry.get("connection_source_routine_id"))
             if source is not None:
