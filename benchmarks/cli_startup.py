@@ -108,6 +108,8 @@ def main(args: list[str] | None = None) -> int:
     if opts.repeat < 1:
         parser.error("--repeat must be at least 1")
     base = routilux_argv()
+    # Every `routilux run` journals its job: into a store of this run's own, not ~/.routilux.
+    os.environ["ROUTILUX_STORE"] = str(Path(tempfile.mkdtemp(prefix="routilux-cli-bench-")) / "jobs.db")
     run_argv = [*base, "run", str(opts.flow)]
 
     # Warm-up: bytecode caches written, files in the page cache.

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 from routilux import Flow, JobState, Routine
 
@@ -59,7 +60,7 @@ class Work(Routine):
         self.emit("done", index=index, value=burn(iterations) if iterations else 0)
 
 
-def build(strategy: str, workers: int, options: Optional[Dict[str, Any]] = None) -> Flow:
+def build(strategy: str, workers: int, options: dict[str, Any] | None = None) -> Flow:
     """fan -> work on the executor ``strategy``; results stay in the job's history."""
     flow = Flow(
         execution_strategy=strategy, max_workers=workers, executor_options=options or {}, history_limit=None
@@ -100,18 +101,18 @@ def calibrate(work_ms: float) -> int:
     return max(1, int(iterations * (work_ms / 1000.0) / elapsed))
 
 
-def best_of_interleaved(repeat: int, runs: Dict[str, Callable[[], float]]) -> Dict[str, float]:
+def best_of_interleaved(repeat: int, runs: dict[str, Callable[[], float]]) -> dict[str, float]:
     """Best wall time of each run, the runs taking turns so that load changes hit all alike."""
     for run in runs.values():
         run()  # warm-up: threads started, classes shipped to the workers
-    samples: Dict[str, List[float]] = {name: [] for name in runs}
+    samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, run in runs.items():
             samples[name].append(run())
     return {name: min(values) for name, values in samples.items()}
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activations", type=int, default=64)
     parser.add_argument("--work-ms", type=float, default=20.0)

@@ -26,8 +26,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any
 
 from routilux import JobState
 from routilux.plugins import get_registry
@@ -56,7 +57,7 @@ def check_history(job: JobState, records: int, name: str) -> None:
 
 
 def measure_round(job: JobState, data: Any, name: str, spec: Any, path: Path, records: int,
-                  samples: Dict[str, List[float]], sizes: Dict[str, int]) -> None:
+                  samples: dict[str, list[float]], sizes: dict[str, int]) -> None:
     """One timed save, load, dumps and loads with serializer ``name``, each result checked."""
     elapsed, _ = timed(lambda: job.save(path, serializer=name))
     samples["save"].append(elapsed)
@@ -72,7 +73,7 @@ def measure_round(job: JobState, data: Any, name: str, spec: Any, path: Path, re
         raise SystemExit(f"FAIL: {name}: loads(dumps(data)) differs from data")
 
 
-def main(argv: List[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -88,10 +89,10 @@ def main(argv: List[str] | None = None) -> int:
     specs = {name: registry.get_serializer(name) for name in SERIALIZERS}
     job = build_job(args.records)
     data = job.serialize()
-    samples: Dict[str, Dict[str, List[float]]] = {
+    samples: dict[str, dict[str, list[float]]] = {
         name: {"save": [], "load": [], "dumps": [], "loads": []} for name in SERIALIZERS
     }
-    sizes: Dict[str, int] = {}
+    sizes: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as directory:
         for _round in range(args.repeat):
             for name, spec in specs.items():

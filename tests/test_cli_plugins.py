@@ -142,7 +142,8 @@ def test_plugins_json_in_a_subprocess_with_installed_plugins(tmp_path: Path) -> 
     assert records["wreck"]["error"] == "ImportError: installed plugin cannot import its backend"
     assert "RuntimeWarning" in result.stderr and "routilux-wreck 0.2" in result.stderr
     builtins = [record for record in records.values() if record["distribution"] == "routilux-core"]
-    assert {record["name"] for record in builtins} == {"routilux.engine.executors", "routilux.strategies"}
+    names = {record["name"] for record in builtins}
+    assert names == {"routilux.engine.executors", "routilux.error_strategies"}
     assert {"executor:sequential", "executor:concurrent"} <= {p for r in builtins for p in r["provides"]}
 
 

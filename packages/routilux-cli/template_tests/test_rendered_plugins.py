@@ -29,13 +29,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 CORE = REPO / "packages" / "routilux-core"
 CLI = REPO / "packages" / "routilux-cli"
-KINDS = ("routine", "serializer", "executor", "error-strategy")
+# routilux-cli journals jobs into routilux-sqlite-store, which uses routilux-json-store's serializer.
+STORES = (REPO / "packages" / "routilux-json-store", REPO / "packages" / "routilux-sqlite-store")
+KINDS = ("routine", "serializer", "executor", "store", "error-strategy")
 # The registry's key for each kind, as in PluginRecord.provides.
-PROVIDES_KIND = {"routine": "routine", "serializer": "serializer", "executor": "executor",
+PROVIDES_KIND = {"routine": "routine", "serializer": "serializer", "executor": "executor", "store": "store",
                  "error-strategy": "error_strategy"}
 # The names `routilux plugin new KIND demo-KIND` registers (the naming rules: tests/test_plugin_new.py).
 REGISTERED = {"routine": "DemoRoutine", "serializer": "demo-serializer", "executor": "demo-executor",
-              "error-strategy": "demo-error-strategy"}
+              "store": "demo-store", "error-strategy": "demo-error-strategy"}
 PIP_TIMEOUT = 900
 RUN_TIMEOUT = 300
 
@@ -63,10 +65,11 @@ def _clean_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory,
                template_timings: dict[str, dict[str, float]]) -> Path:
-    """Wheels of core and cli from this checkout, their dependencies, pytest and hatchling."""
+    """Wheels of core, the stores and cli from this checkout, their dependencies, pytest and hatchling."""
     started = time.perf_counter()
     house = tmp_path_factory.mktemp("wheelhouse")
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(house), str(CORE), str(CLI), "pytest>=7.4",
+    sources = [str(CORE), *map(str, STORES), str(CLI)]
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(house), *sources, "pytest>=7.4",
           "hatchling>=1.21"], timeout=PIP_TIMEOUT)
     names = {p.name.split("-")[0] for p in house.glob("*.whl")}
     assert {"routilux_core", "routilux_cli", "pytest", "hatchling"} <= names, sorted(names)

@@ -21,11 +21,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - the template env runs a newer Python
     tomllib = pytest.importorskip("tomli")
 
-KINDS = ("routine", "serializer", "executor", "error-strategy")
+KINDS = ("routine", "serializer", "executor", "store", "error-strategy")
 HOOKS = {"routine": "routilux_register_routines", "serializer": "routilux_register_serializers",
-         "executor": "routilux_register_executors", "error-strategy": "routilux_register_error_strategies"}
+         "executor": "routilux_register_executors", "store": "routilux_register_stores",
+         "error-strategy": "routilux_register_error_strategies"}
 CONTRACTS = {"routine": "RoutinePluginContract", "serializer": "SerializerPluginContract",
-             "executor": "ExecutorPluginContract", "error-strategy": None}
+             "executor": "ExecutorPluginContract", "store": "StorePluginContract", "error-strategy": None}
 
 
 def render(kind: str, name: str, destination: Path) -> str:

@@ -1,4 +1,5 @@
-"""Bad flow files and bad ``-p`` values: one clear line on stderr and exit status 2, never a hang.
+"""Bad flow files, bad ``-p`` values and bad job-store input: one clear line on stderr and exit status 2,
+never a hang.
 
 Each command runs in a real subprocess bounded by BAD_INPUT_TIMEOUT: a
 command that hangs (a "billion laughs" being expanded) fails the test by
@@ -8,6 +9,7 @@ command that hangs (a "billion laughs" being expanded) fails the test by
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import textwrap
 from pathlib import Path
@@ -149,3 +151,67 @@ def test_bad_yaml_is_one_line_naming_the_file_and_the_line_where_the_quote_opene
     validated = routilux("validate", str(path))
     assert validated.returncode == 1
     assert f"{path}:2: invalid YAML: found unexpected end of stream" in validated.stdout
+
+
+# -- job stores: unknown ids, stores that cannot be opened, bad options -----------------------------
+
+STATUSES = "pending, running, paused, completed, failed, cancelled"
+
+
+def test_an_unknown_job_id_names_the_store(routilux, pipeline, job_store):
+    assert routilux("run", pipeline).returncode == 0
+    for command in ("inspect", "pause", "cancel", "resume"):
+        assert_one_line_usage_error(routilux(command, "no-such-job"), "'no-such-job'", str(job_store))
+
+
+def test_reading_a_store_that_does_not_exist_is_one_line(routilux, tmp_path):
+    missing = tmp_path / "missing.db"
+    for command in (["jobs"], ["inspect", "some-id"], ["pause", "some-id"],
+                    ["jobs", "prune", "--older-than", "1d"]):
+        assert_one_line_usage_error(routilux(*command, "--store", str(missing)), str(missing), "no store")
+    assert not missing.exists()
+
+
+def test_a_store_file_that_is_not_sqlite_is_one_line(routilux, pipeline, tmp_path):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("not a database, just text " * 100, encoding="utf-8")
+    for command in (["run", pipeline], ["jobs"]):
+        assert_one_line_usage_error(routilux(*command, "--store", str(bogus)), str(bogus),
+                                    "not an SQLite database")
+
+
+def test_a_locked_store_is_one_line(routilux, pipeline, job_store):
+    assert routilux("run", pipeline).returncode == 0
+    holder = sqlite3.connect(job_store, isolation_level=None, check_same_thread=False)
+    try:
+        # Exclusive locking mode keeps even readers out until the connection lets go.
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        assert_one_line_usage_error(routilux("jobs"), str(job_store), "locked")
+    finally:
+        holder.close()
+    assert routilux("jobs").returncode == 0
+
+
+def test_an_unknown_status_is_one_line_listing_the_valid_ones(routilux):
+    assert_one_line_usage_error(routilux("jobs", "--status", "done"), "'done'", STATUSES)
+
+
+@pytest.mark.parametrize("age", ["7", "7x", "d", "-1d", "1.5.3h"])
+def test_a_bad_age_is_one_line(routilux, age):
+    assert_one_line_usage_error(routilux("jobs", "prune", "--older-than", age), repr(age), "s, m, h or d")
+
+
+def test_store_and_no_store_together_are_refused(routilux, pipeline, tmp_path):
+    result = routilux("run", pipeline, "--no-store", "--store", str(tmp_path / "x.db"))
+    assert_one_line_usage_error(result, "--store and --no-store")
+    assert result.stdout == ""
+
+
+def test_a_store_key_that_is_not_text_is_a_flow_file_problem(routilux, tmp_path):
+    flow = write(tmp_path / "bad_store.yaml", "store: 3\nroutines:\n  src: {type: FlowInput}\nentry: src\n")
+    assert_one_line_usage_error(routilux("run", str(flow)), f"{flow}:1: store: store must be a path or URL")
+
+
+def test_a_store_whose_plugin_is_not_installed_is_one_line(routilux):
+    assert_one_line_usage_error(routilux("jobs", "--store", "postgres://db/jobs"), "'postgres'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -23,17 +24,21 @@ def problems_of(path: Path) -> dict:
     return {p.location: p for p in validate_flow_file(path)}
 
 
+def fed_by_flow_input(routine_id: str, routine: str) -> str:
+    """A flow file: the entry ``src`` (a FlowInput) feeds ``routine_id``, whose keys are the YAML ``routine``.
+
+    ``routine_id`` is on line 3 and its keys start on line 4.
+    """
+    keys = textwrap.indent(textwrap.dedent(routine).strip() + "\n", "    ")
+    return (f"routines:\n  src: {{type: FlowInput}}\n  {routine_id}:\n{keys}"
+            f"connections:\n  - {{from: src.output, to: {routine_id}.input}}\nentry: src\n")
+
+
 def test_an_unknown_config_key_is_a_problem_with_the_closest_key(tmp_path: Path):
-    path = write(tmp_path / "typo.yaml", """
-        routines:
-          src: {type: FlowInput}
-          clip:
-            type: TextClipper
-            config: {max_lenght: 60}
-        connections:
-          - {from: src.output, to: clip.input}
-        entry: src
-    """)
+    path = write(tmp_path / "typo.yaml", fed_by_flow_input("clip", """
+        type: TextClipper
+        config: {max_lenght: 60}
+    """))
     found = problems_of(path)
     assert set(found) == {"routines.clip.config.max_lenght"}
     problem = found["routines.clip.config.max_lenght"]
@@ -53,17 +58,11 @@ def test_routine_types_that_declare_nothing_take_any_config(tmp_path: Path):
 
 
 def test_an_unknown_transformation_name_is_a_problem(tmp_path: Path):
-    path = write(tmp_path / "shout.yaml", """
-        routines:
-          src: {type: FlowInput}
-          tidy:
-            type: DataTransformer
-            config:
-              transformations: [strip_whitespace, uppercse, 3]
-        connections:
-          - {from: src.output, to: tidy.input}
-        entry: src
-    """)
+    path = write(tmp_path / "shout.yaml", fed_by_flow_input("tidy", """
+        type: DataTransformer
+        config:
+          transformations: [strip_whitespace, uppercse, 3]
+    """))
     found = problems_of(path)
     assert set(found) == {"routines.tidy.config.transformations[1]",
                           "routines.tidy.config.transformations[2]"}
@@ -104,20 +103,23 @@ def test_a_minus_p_key_the_entry_does_not_take_is_refused(tmp_path: Path):
     check_entry_params(flow, "free", {}, parse_params(["whatever=1"]))  # **params takes every key
 
 
+def chain_flow(chain: Mapping[str, str], unconnected: Mapping[str, str] | None = None) -> str:
+    """A flow file whose ``chain`` routines (id: type) are wired output -> input in order from the entry.
+
+    The ``unconnected`` routines are listed after them, wired to nothing.
+    """
+    every = {**chain, **(unconnected or {})}
+    routines = "".join(f"  {rid}: {{type: {kind}}}\n" for rid, kind in every.items())
+    ids = list(chain)
+    connections = "".join(f"  - {{from: {source}.output, to: {target}.input}}\n"
+                          for source, target in zip(ids, ids[1:]))
+    return f"routines:\n{routines}connections:\n{connections}entry: {ids[0]}\n"
+
+
 def test_one_unknown_type_does_not_make_the_routines_after_it_unreachable(tmp_path: Path):
-    path = write(tmp_path / "cascade.yaml", """
-        routines:
-          src: {type: FlowInput}
-          clip: {type: TextClippper}
-          tidy: {type: DataTransformer}
-          show: {type: FlowOutput}
-          orphan: {type: FlowOutput}
-        connections:
-          - {from: src.output, to: clip.input}
-          - {from: clip.output, to: tidy.input}
-          - {from: tidy.output, to: show.input}
-        entry: src
-    """)
+    path = write(tmp_path / "cascade.yaml", chain_flow(
+        {"src": "FlowInput", "clip": "TextClippper", "tidy": "DataTransformer", "show": "FlowOutput"},
+        unconnected={"orphan": "FlowOutput"}))
     found = problems_of(path)
     assert set(found) == {"routines.clip.type", "routines.orphan"}
     assert "did you mean 'TextClipper'" in found["routines.clip.type"].message
@@ -125,14 +127,6 @@ def test_one_unknown_type_does_not_make_the_routines_after_it_unreachable(tmp_pa
 
 
 def test_an_entry_of_unknown_type_does_not_make_every_routine_unreachable(tmp_path: Path):
-    path = write(tmp_path / "entry.yaml", """
-        routines:
-          src: {type: FlowInptu}
-          clip: {type: TextClipper}
-          show: {type: FlowOutput}
-        connections:
-          - {from: src.output, to: clip.input}
-          - {from: clip.output, to: show.input}
-        entry: src
-    """)
+    path = write(tmp_path / "entry.yaml",
+                 chain_flow({"src": "FlowInptu", "clip": "TextClipper", "show": "FlowOutput"}))
     assert set(problems_of(path)) == {"routines.src.type"}

@@ -45,8 +45,9 @@ def probe(*args: str, cli_env, pythonpath: Path | None = None) -> tuple[int, str
     return data["code"], out, result.stderr, data["modules"]
 
 
-def heavy_modules(modules: list[str]) -> list[str]:
-    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+def heavy_modules(modules: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """The ``modules`` that are one of ``heavy`` or inside one of them."""
+    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in heavy)]
 
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
@@ -58,6 +59,42 @@ def test_help_and_version_import_no_command_module_nor_rich_yaml_or_plugins(flag
     if flag == "--help":
         for command in COMMANDS:
             assert f"  {command.name} " in out
+
+
+# Runs `routilux ARGS` and reports what its first line was and which modules were imported by then.
+FIRST_LINE_PROBE = textwrap.dedent("""
+    import json, sys
+    from routilux_cli.main import main
+
+    class FirstLine:
+        def __init__(self, stream):
+            self.stream, self.line, self.modules = stream, None, None
+        def write(self, text):
+            if self.line is None and text.strip():
+                self.line, self.modules = text, sorted(sys.modules)
+            return self.stream.write(text)
+        def __getattr__(self, name):
+            return getattr(self.stream, name)
+
+    spy = sys.stdout = FirstLine(sys.stdout)
+    try:
+        main(sys.argv[1:], prog_name="routilux")
+    except SystemExit:
+        pass
+    sys.stdout = spy.stream
+    print("@@" + json.dumps({"line": spy.line, "modules": spy.modules}))
+""")
+
+
+def test_run_prints_its_first_line_before_importing_rich_or_the_runner(cli_env, examples_dir):
+    flow = examples_dir / "text_pipeline.yaml"
+    result = subprocess.run([sys.executable, "-c", FIRST_LINE_PROBE, "run", str(flow)], capture_output=True,
+                            text=True, encoding="utf-8", env=cli_env(), timeout=120, check=False)
+    report = json.loads(result.stdout.rpartition("@@")[2])
+
+    assert report["line"].startswith("Running flow 'text-pipeline' from "), result.stdout + result.stderr
+    # The live display, the tables and the summary: what the first line need not wait for.
+    assert heavy_modules(report["modules"], ("rich", "routilux_cli.runner", "routilux_cli.run_report")) == []
 
 
 def test_help_lists_every_command_with_its_short_help():

@@ -13,9 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import routilux
-from routilux.plugins import hookspecs
 from routilux_cli.main import main
-from routilux_cli.scaffold import KINDS, TemplateError, kind_is_available, plugin_answers
+from routilux_cli.scaffold import KINDS, TEMPLATE_DIR, TemplateError, plugin_answers, render_plugin
 
 
 @pytest.mark.parametrize(("kind", "name", "registered", "class_name"), [
@@ -55,23 +54,12 @@ def test_names_of_routilux_itself_or_of_importable_packages_are_refused() -> Non
         plugin_answers("routine", "cli")
 
 
-def test_store_kind_is_refused_with_the_reason_while_core_has_no_store_hook(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["plugin", "new", "store", "sqlite-demo", "--dir", str(tmp_path / "p")])
-
-    assert result.exit_code == 2
-    assert "cannot create a store plugin: " in result.output
-    assert "Kinds available: routine, serializer, executor, error-strategy" in result.output
-    if not hasattr(hookspecs, "routilux_register_stores"):
-        assert "routilux-core has no store plugin hook (routilux_register_stores)" in result.output
-        assert not kind_is_available("store").available
-    assert not (tmp_path / "p").exists()
-
-
-def test_every_other_kind_has_a_template() -> None:
-    assert [k for k in KINDS if kind_is_available(k).available] == ["routine", "serializer", "executor",
-                                                                     "error-strategy"]
-    with pytest.raises(TemplateError, match="unknown plugin kind 'job'"):
-        kind_is_available("job")
+def test_every_kind_has_a_template_and_an_unknown_kind_is_refused() -> None:
+    assert KINDS == ("routine", "serializer", "executor", "store", "error-strategy")
+    for kind in KINDS:
+        assert (TEMPLATE_DIR / "kinds" / kind).is_dir(), kind
+    with pytest.raises(TemplateError, match="unknown plugin kind 'job'; kinds: routine, serializer"):
+        render_plugin("job", "shout")
 
 
 def test_an_existing_folder_with_files_is_never_written_into(tmp_path: Path) -> None:

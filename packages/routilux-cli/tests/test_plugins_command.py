@@ -73,6 +73,20 @@ def test_json_output_has_the_descriptions_by_name(run_cli):
     assert cli["provides"] == list(expected) and cli["descriptions"] == expected
 
 
+def test_stores_are_listed_with_the_other_kinds(run_cli):
+    from routilux_sqlite_store import SQLITE_STORE
+
+    result = run_cli("plugins", "--json")
+
+    assert result.returncode == 0, result.stderr
+    sqlite = next(record for record in json.loads(result.stdout) if record["name"] == "sqlite")
+    assert sqlite["distribution"] == "routilux-sqlite-store"
+    assert sqlite["descriptions"] == {"store:sqlite": SQLITE_STORE.description}
+    text = run_cli("plugins").stdout
+    assert f"  provides:     store:sqlite  {SQLITE_STORE.description}" in text
+    assert "store:file" in text  # routilux-json-store's snapshot store
+
+
 def test_no_other_routilux_means_no_warning(run_cli):
     result = run_cli("plugins", "--json")
 

@@ -105,15 +105,20 @@ def test_errors_a_strategy_accepted_keep_exit_0(run_cli, flows, strategy):
 # -- retries --------------------------------------------------------------------------------------
 
 
+def run_payment(run_cli, flows: Path, failures: int, max_retries: int, *options: str):
+    """``routilux run`` of :func:`payment_flow` (written into ``flows``) with ``options``."""
+    flow = write(flows / "payment.yaml", payment_flow(failures=failures, max_retries=max_retries))
+    return run_cli("run", str(flow), *options)
+
+
 def test_a_retry_that_overcomes_the_error_keeps_exit_0_and_shows_as_retries(run_cli, flows):
-    flow = write(flows / "payment.yaml", payment_flow(failures=2, max_retries=3))
-    result = run_cli("run", str(flow))
+    result = run_payment(run_cli, flows, failures=2, max_retries=3)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "pay: 3 attempts, succeeded" in result.stdout.splitlines()
     assert result.stdout.count("paid: paid ") == 1
     assert re.fullmatch(r"Job \S+ completed in \d+\.\d+s", result.stdout.splitlines()[-1])
 
-    summary = json.loads(run_cli("run", str(flow), "--json").stdout)
+    summary = json.loads(run_payment(run_cli, flows, 2, 3, "--json").stdout)
     pay = summary["routines"]["pay"]
     assert (pay["activations"], pay["retries"], pay["succeeded"]) == (3, 2, 1)
     assert summary["retries"] == 2
@@ -121,8 +126,7 @@ def test_a_retry_that_overcomes_the_error_keeps_exit_0_and_shows_as_retries(run_
 
 
 def test_retries_that_give_up_show_as_failed(run_cli, flows):
-    flow = write(flows / "payment.yaml", payment_flow(failures=5, max_retries=2))
-    result = run_cli("run", str(flow))
+    result = run_payment(run_cli, flows, failures=5, max_retries=2)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "pay: 3 attempts, failed" in result.stdout.splitlines()
     assert "paid: paid " not in result.stdout

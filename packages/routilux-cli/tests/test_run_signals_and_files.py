@@ -1,4 +1,5 @@
-"""``routilux run`` and ``graph`` through a real subprocess: SIGTERM, job file suffixes, unwritable output."""
+"""``routilux run`` and ``graph`` through a real subprocess: Ctrl-C and SIGTERM, job file suffixes, unwritable
+output."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -16,31 +15,11 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signal handling
 
 WATCHDOG_S = 120
 
-GATE_FLOW = """
-    flow_id: gate
-    routines:
-      src: {{type: FlowInput, config: {{each: items}}}}
-      deliver:
-        type: cli_fixtures:Deliver
-        config: {{log: {log}, block_on: 1, release: {release}}}
-      show: {{type: FlowOutput, config: {{output_type: delivered}}}}
-    connections:
-      - {{from: src.output, to: deliver.input}}
-      - {{from: deliver.delivered, to: show.input}}
-    entry: {{routine: src, params: {{items: [0, 1, 2, 3, 4, 5]}}}}
-"""
 
-
-def gate_flow(workdir: Path) -> tuple[Path, Path, Path]:
-    """A flow whose item 1 prints ``deliver: waiting`` and blocks until the file ``release`` exists."""
-    log, release = workdir / "deliveries.txt", workdir / "release"
-    flow = workdir / "gate.yaml"
-    text = GATE_FLOW.format(log=json.dumps(str(log)), release=json.dumps(str(release)))
-    flow.write_text(textwrap.dedent(text), encoding="utf-8")
-    return flow, log, release
-
-
-def test_sigterm_pauses_saves_and_exits_143_and_resume_completes(run_cli, cli_command, cli_env, workdir):
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "sigterm"])
+def test_a_signal_pauses_and_saves_the_job_and_resume_completes_it(run_cli, cli_command, cli_env, workdir,
+                                                                    gate_flow, signum, status):
     flow, log, release = gate_flow(workdir)
     job_file = workdir / "job.json"
     process = subprocess.Popen(cli_command("run", str(flow), "--save-job", str(job_file)),
@@ -55,8 +34,8 @@ def test_sigterm_pauses_saves_and_exits_143_and_resume_completes(run_cli, cli_co
         for line in process.stdout:
             seen.append(line)
             if line.startswith("deliver: waiting"):
-                # Item 1's handler is running, blocked on the release file: terminate now.
-                process.send_signal(signal.SIGTERM)
+                # Item 1's handler is running, blocked on the release file: interrupt now.
+                process.send_signal(signum)
             elif line.startswith("Interrupted: pausing"):
                 # The pause waits for the running handler: let it finish.
                 release.touch()
@@ -65,32 +44,49 @@ def test_sigterm_pauses_saves_and_exits_143_and_resume_completes(run_cli, cli_co
     finally:
         watchdog.cancel()
     transcript = "".join(seen) + stderr
-    assert code == 143, transcript
-    assert "SIGTERM" in transcript
+    assert code == status, transcript
+    assert signal.Signals(signum).name in transcript
     assert "Traceback" not in transcript
     assert log.read_text().split() == ["0", "1"]
     assert job_file.is_file(), transcript
+    assert "paused" in seen[-1]
 
     inspected = run_cli("inspect", str(job_file), "--json")
     assert inspected.returncode == 0, inspected.stderr
     info = json.loads(inspected.stdout)
     assert info["status"] == "paused"
     assert info["pending_tasks"] > 0
+    assert info["flow_file"] == str(flow.resolve())
 
     resumed = run_cli("resume", str(job_file), "--json")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     summary = json.loads(resumed.stdout)
     assert summary["status"] == "completed"
+    assert summary["job_id"] == info["job_id"]
+    # Every item delivered exactly once across the two processes.
     assert sorted(log.read_text().split()) == ["0", "1", "2", "3", "4", "5"]
     # The engine's counts are kept in the job: the resumed run adds to those of the first one.
     assert summary["routines"]["deliver"]["activations"] == 6
+    # Downstream outputs too: those shown before the pause plus those after the resume, each once.
+    shown = "show: delivered "
+    before = [json.loads(line[len(shown):])["item"] for line in seen if line.startswith(shown)]
+    after = [o["data"]["item"] for o in summary["outputs"] if o["output_type"] == "delivered"]
+    assert sorted(before + after) == [0, 1, 2, 3, 4, 5]
+
+    final = run_cli("inspect", str(job_file))
+    assert final.returncode == 0, final.stderr
+    assert "completed" in final.stdout.splitlines()[0]
+    again = run_cli("resume", str(job_file))
+    assert again.returncode == 0
+    assert "already completed" in again.stderr
 
 
 # -- job file suffixes ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["job.yaml", "job", "job.json.bak"])
-def test_save_job_with_a_suffix_no_serializer_claims_is_refused_before_the_run(run_cli, workdir, name):
+def test_save_job_with_a_suffix_no_serializer_claims_is_refused_before_the_run(run_cli, workdir, gate_flow,
+                                                                              name):
     flow, log, release = gate_flow(workdir)
     release.touch()
     target = workdir / name
@@ -104,7 +100,7 @@ def test_save_job_with_a_suffix_no_serializer_claims_is_refused_before_the_run(r
     assert result.stdout == ""
 
 
-def test_save_job_with_a_claimed_suffix_writes_that_format(run_cli, workdir):
+def test_save_job_with_a_claimed_suffix_writes_that_format(run_cli, workdir, gate_flow):
     flow, log, release = gate_flow(workdir)
     release.touch()
     target = workdir / "jobs" / "done.JSON"
@@ -113,7 +109,7 @@ def test_save_job_with_a_claimed_suffix_writes_that_format(run_cli, workdir):
     assert json.loads(target.read_text(encoding="utf-8"))["_type"] == "JobState"
 
 
-def test_resume_refuses_a_save_job_suffix_no_serializer_claims(run_cli, workdir):
+def test_resume_refuses_a_save_job_suffix_no_serializer_claims(run_cli, workdir, gate_flow):
     flow, log, release = gate_flow(workdir)
     release.touch()
     job_file = workdir / "job.json"

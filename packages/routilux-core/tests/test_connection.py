@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -17,7 +17,7 @@ def _pair() -> tuple:
     src._id = "src"
     dst = Routine()
     dst._id = "dst"
-    received: List[Dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
     event = src.define_event("out")
     slot = dst.define_slot("inp", handler=lambda **kw: received.append(kw))
     return event, slot, received
@@ -139,7 +139,7 @@ def test_activate_applies_mapping_and_delivers_synchronously() -> None:
 
 
 def test_activate_handler_gets_mapped_and_unmapped_params() -> None:
-    got: List[Any] = []
+    got: list[Any] = []
     dst = Routine()
     slot = dst.define_slot(
         "inp", handler=lambda mapped_param, other_param: got.append((mapped_param, other_param))
@@ -150,7 +150,7 @@ def test_activate_handler_gets_mapped_and_unmapped_params() -> None:
 
 
 def test_activate_passes_no_job_state() -> None:
-    seen: List[Any] = []
+    seen: list[Any] = []
     slot = Slot("s", None, lambda **kw: seen.append((kw, _current_job_state.get(None))))
     Connection(Event("e"), slot).activate({"a": 1})
     assert seen == [({"a": 1}, None)]
@@ -158,7 +158,7 @@ def test_activate_passes_no_job_state() -> None:
 
 def test_activate_keeps_outer_job_state() -> None:
     outer = JobState("o")
-    seen: List[Any] = []
+    seen: list[Any] = []
     slot = Slot("s", None, lambda **kw: seen.append(_current_job_state.get(None)))
     token = _current_job_state.set(outer)
     try:
@@ -176,7 +176,7 @@ def test_activate_swallows_handler_errors() -> None:
 
 
 def test_activate_uses_slot_merge_strategy() -> None:
-    got: List[Any] = []
+    got: list[Any] = []
     slot = Slot("s", None, lambda v: got.append(list(v)), merge_strategy="append")
     c = Connection(Event("e"), slot, {"a": "v"})
     c.activate({"a": 1})
@@ -223,5 +223,5 @@ def test_disconnect_leaves_other_links() -> None:
         ({"a": "x"}, {}, {}),
     ],
 )
-def test_mapping_table(mapping: Dict[str, str], data: Dict[str, Any], expected: Dict[str, Any]) -> None:
+def test_mapping_table(mapping: dict[str, str], data: dict[str, Any], expected: dict[str, Any]) -> None:
     assert Connection(param_mapping=mapping)._apply_mapping(data) == expected

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, List, Optional
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ class Entry(Routine):
     def __init__(self, behaviour: Callable[[int], None]) -> None:
         super().__init__()
         self.behaviour = behaviour
-        self.calls: List[float] = []
+        self.calls: list[float] = []
         self.define_slot("trigger", self._on_trigger)
         self.define_event("out", ["value"])
 
@@ -34,8 +35,8 @@ class Entry(Routine):
 class Sink(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.seen: List[Any] = []
-        self.jobs: List[Any] = []
+        self.seen: list[Any] = []
+        self.jobs: list[Any] = []
         self._lock = threading.Lock()
         self.define_slot("input", self._on_input)
 
@@ -60,7 +61,7 @@ def fail_first(count: int, error: BaseException) -> Callable[[int], None]:
     return behaviour
 
 
-def sequence(*errors: Optional[BaseException]) -> Callable[[int], None]:
+def sequence(*errors: BaseException | None) -> Callable[[int], None]:
     def behaviour(call: int) -> None:
         error = errors[call - 1] if call <= len(errors) else None
         if error is not None:
@@ -69,8 +70,8 @@ def sequence(*errors: Optional[BaseException]) -> Callable[[int], None]:
     return behaviour
 
 
-def _flow(entry: Entry, routine_handler: Optional[ErrorHandler] = None,
-          flow_handler: Optional[ErrorHandler] = None) -> tuple[Flow, Sink]:
+def _flow(entry: Entry, routine_handler: ErrorHandler | None = None,
+          flow_handler: ErrorHandler | None = None) -> tuple[Flow, Sink]:
     flow = Flow()
     sink = Sink()
     flow.add_routine(entry, "entry")
@@ -89,7 +90,7 @@ def _execute(flow: Flow, **params: Any) -> JobState:
     return job
 
 
-def _events(job: JobState, routine_id: str = "entry") -> List[str]:
+def _events(job: JobState, routine_id: str = "entry") -> list[str]:
     return [r.event_name for r in job.get_execution_history(routine_id)]
 
 

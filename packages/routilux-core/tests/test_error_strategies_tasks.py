@@ -7,7 +7,8 @@ beats the flow-level one, and without any handler the failure is recorded and th
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -16,16 +17,7 @@ from routilux.routine import _current_job_state
 
 WAIT = 10.0
 
-
-class Source(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["value"])
-
-    def _on_trigger(self, **params: Any) -> None:
-        for value in params.get("values", [params.get("value")]):
-            self.emit("out", value=value)
+pytestmark = pytest.mark.usefixtures("fixtures_on_path")  # conftest.py: engine_fixtures imports
 
 
 class Worker(Routine):
@@ -34,7 +26,7 @@ class Worker(Routine):
     def __init__(self, behaviour: Callable[[int, Any], None]) -> None:
         super().__init__()
         self.behaviour = behaviour
-        self.calls: List[Any] = []
+        self.calls: list[Any] = []
         self._lock = threading.Lock()
         self.define_slot("input", self._on_input)
         self.define_event("out", ["value"])
@@ -50,7 +42,7 @@ class Worker(Routine):
 class Sink(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.seen: List[Any] = []
+        self.seen: list[Any] = []
         self.define_slot("input", self._on_input)
 
     def _on_input(self, value: Any) -> None:
@@ -73,15 +65,12 @@ def fail_first(count: int) -> Callable[[int, Any], None]:
 
 
 def _flow(
-    worker: Worker, flow_handler: Optional[ErrorHandler] = None, **flow_kwargs: Any
+    worker: Worker, flow_handler: ErrorHandler | None = None, **flow_kwargs: Any
 ) -> tuple[Flow, Sink]:
-    flow = Flow(**flow_kwargs)
+    from engine_fixtures.routines import ValueSource, linear_flow
+
     sink = Sink()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(worker, "worker")
-    flow.add_routine(sink, "sink")
-    flow.connect("src", "out", "worker", "input")
-    flow.connect("worker", "out", "sink", "input")
+    flow = linear_flow(ValueSource(), ("worker", worker, "input"), ("sink", sink, "input"), **flow_kwargs)
     if flow_handler is not None:
         flow.set_error_handler(flow_handler)
     return flow, sink
@@ -93,7 +82,7 @@ def _run(flow: Flow, **params: Any) -> JobState:
     return job
 
 
-def _errors(job: JobState) -> List[Dict[str, Any]]:
+def _errors(job: JobState) -> list[dict[str, Any]]:
     return [r.data for r in job.get_execution_history("worker") if r.event_name == "error"]
 
 
@@ -174,7 +163,7 @@ def test_stop_fails_routine_and_job(where: str) -> None:
     ],
 )
 def test_routine_level_handler_beats_flow_level(
-    routine_strategy: str, flow_strategy: str, error: str, status: str, state: Optional[Dict[str, Any]]
+    routine_strategy: str, flow_strategy: str, error: str, status: str, state: dict[str, Any] | None
 ) -> None:
     worker = Worker(always(RuntimeError(error)))
     worker.set_error_handler(ErrorHandler(strategy=routine_strategy))
@@ -203,7 +192,7 @@ def test_stop_in_one_job_leaves_other_jobs_alone() -> None:
 
 
 def test_failing_merge_is_a_task_failure_that_fails_the_job() -> None:
-    def broken_merge(old: Dict[str, Any], new: Dict[str, Any]) -> Dict[str, Any]:
+    def broken_merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("merge exploded")
 
     worker = Worker(lambda call, value: None)
@@ -263,7 +252,7 @@ def test_a_later_job_gets_its_retries_from_an_exhausted_handler() -> None:
 
 
 def test_activations_sharing_a_retry_handler_each_get_their_retries() -> None:
-    failures: Dict[Any, int] = {}
+    failures: dict[Any, int] = {}
     lock = threading.Lock()
 
     def first_two_fail_per_value(call: int, value: Any) -> None:
@@ -300,7 +289,7 @@ def test_delayed_retry_keeps_the_job_open_until_it_ran() -> None:
 
 
 def test_retry_runs_under_the_same_job() -> None:
-    jobs: List[Any] = []
+    jobs: list[Any] = []
 
     def behaviour(call: int, value: Any) -> None:
         jobs.append(_current_job_state.get(None))

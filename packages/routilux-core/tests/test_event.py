@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -14,7 +14,7 @@ from routilux.slot import Slot
 
 
 def _recording_slot(name: str = "s") -> tuple:
-    received: List[Dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
     slot = Slot(name, None, lambda **kw: received.append(kw))
     return slot, received
 
@@ -93,7 +93,7 @@ def test_emit_without_slots_does_nothing() -> None:
 
 def test_legacy_emit_delivers_in_order_synchronously() -> None:
     e = Event("e")
-    order: List[Any] = []
+    order: list[Any] = []
     for i in range(3):
         e.connect(Slot(f"s{i}", None, lambda value, _i=i: order.append((_i, value))))
     e.emit(value="v")
@@ -111,7 +111,7 @@ def test_legacy_emit_with_routine_without_flow() -> None:
 
 def test_legacy_emit_passes_no_job_state_to_receivers() -> None:
     e = Event("e")
-    seen: List[Any] = []
+    seen: list[Any] = []
     s = Slot("s", None, lambda **kw: seen.append((kw, _current_job_state.get(None))))
     e.connect(s)
     e.emit(job_state=JobState("f"), value=1)
@@ -133,7 +133,7 @@ def test_legacy_emit_swallows_handler_errors() -> None:
 
 def test_legacy_emit_tolerates_slot_disconnecting_during_delivery() -> None:
     e = Event("e")
-    received: List[str] = []
+    received: list[str] = []
     second = Slot("second", None, lambda **kw: received.append("second"))
 
     def first_handler(**kw: Any) -> None:
@@ -154,7 +154,7 @@ def test_flow_emit_routes_by_connected_slots_unmapped() -> None:
     event = src.define_event("out")
     flow.add_routine(src, "src")
     done = threading.Event()
-    got: List[Any] = []
+    got: list[Any] = []
 
     def handler(**kw: Any) -> None:
         got.append((kw, _current_job_state.get(None)))
@@ -175,7 +175,7 @@ def test_flow_emit_uses_routine_current_flow() -> None:
     flow.add_routine(src, "src")
     src._current_flow = flow
     done = threading.Event()
-    threads: List[Any] = []
+    threads: list[Any] = []
 
     def handler(**kw: Any) -> None:
         threads.append(threading.current_thread())
@@ -196,7 +196,7 @@ def test_flow_emit_uses_routine_current_flow() -> None:
 @pytest.mark.parametrize("count", [1, 3])
 def test_event_emit_kwargs_copied_per_delivery(count: int) -> None:
     e = Event("e")
-    payloads: List[Dict[str, Any]] = []
+    payloads: list[dict[str, Any]] = []
     for i in range(count):
         e.connect(Slot(f"s{i}", None, lambda **kw: payloads.append(kw)))
     e.emit(value=[1])

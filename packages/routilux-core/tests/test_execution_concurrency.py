@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import pytest
 
@@ -45,7 +45,7 @@ class Check(Routine):
 class Sink(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.deliveries: List[Tuple[Any, int, str]] = []
+        self.deliveries: list[tuple[Any, int, str]] = []
         self._lock = threading.Lock()
         # Merge returning the new data: concurrent activations must not see each other's payloads.
         self.define_slot("input", self._on_input, merge_strategy=lambda old, new: new)
@@ -67,9 +67,9 @@ def test_thousand_jobs_from_eight_threads(strategy: str) -> None:
     flow.connect("check", "out", "sink", "input")
 
     start = threading.Barrier(THREADS, timeout=WAIT)
-    jobs: Dict[int, JobState] = {}
+    jobs: dict[int, JobState] = {}
     jobs_lock = threading.Lock()
-    errors: List[BaseException] = []
+    errors: list[BaseException] = []
 
     def submit(worker: int) -> None:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 
@@ -23,7 +23,7 @@ class Source(Routine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.trigger_jobs: List[Any] = []
+        self.trigger_jobs: list[Any] = []
         self.define_slot("trigger", self._on_trigger)
         self.define_event("out")
 
@@ -40,13 +40,13 @@ class Source(Routine):
 class Recorder(Routine):
     """Records what it receives, the job it runs for and the thread it runs on."""
 
-    def __init__(self, label: str = "", log: Optional[List[Any]] = None) -> None:
+    def __init__(self, label: str = "", log: list[Any] | None = None) -> None:
         super().__init__()
         self.label = label
         self.log = log if log is not None else []
-        self.seen: List[Dict[str, Any]] = []
-        self.jobs: List[Any] = []
-        self.threads: List[str] = []
+        self.seen: list[dict[str, Any]] = []
+        self.jobs: list[Any] = []
+        self.threads: list[str] = []
         self._lock = threading.Lock()
         self.define_slot("input", self._on_input)
         self.define_event("out")
@@ -67,7 +67,7 @@ class Gate(Routine):
         super().__init__()
         self.entered = threading.Event()
         self.release = threading.Event()
-        self.released_in_time: List[bool] = []
+        self.released_in_time: list[bool] = []
         self.define_slot("input", self._on_input)
         self.define_event("out")
 
@@ -115,7 +115,7 @@ def test_engine_sets_final_status_when_last_activation_ends_without_any_waiter()
     # Sequential mode runs activations one at a time in FIFO order, so when the probe job's
     # handler runs, the activation queued before it (the only work of ``first``) has ended.
     flow = Flow()
-    probe_seen: List[str] = []
+    probe_seen: list[str] = []
     target = Recorder()
 
     class Probe(Routine):
@@ -189,7 +189,7 @@ def test_finished_job_not_held_back_by_slow_job_on_same_flow() -> None:
         assert gate.entered.wait(WAIT)
         fast = flow.execute("src", entry_params={"name": "fast", "fast": True})
         # No timeout: this wait must not depend on the slow job at all.
-        results: List[bool] = []
+        results: list[bool] = []
         waiter = threading.Thread(target=lambda: results.append(JobState.wait_for_completion(flow, fast)))
         waiter.start()
         waiter.join(WAIT)
@@ -210,7 +210,7 @@ def test_progress_callback_signature_is_accepted() -> None:
     flow = Flow()
     _chain(flow, ("src", Source()), ("sink", Recorder()))
     job = flow.execute("src")
-    calls: List[Any] = []
+    calls: list[Any] = []
     assert JobState.wait_for_completion(
         flow, job, timeout=WAIT, stability_checks=1, check_interval=0.01, stability_delay=0.0,
         progress_callback=lambda *args: calls.append(args),
@@ -223,7 +223,7 @@ def test_progress_callback_signature_is_accepted() -> None:
 
 def test_sequential_siblings_run_in_connection_order() -> None:
     flow = Flow()
-    log: List[Any] = []
+    log: list[Any] = []
     flow.add_routine(Source(), "src")
     for label in ("r1", "r2", "r3"):
         flow.add_routine(Recorder(label, log), label)
@@ -248,8 +248,8 @@ def test_sequential_repeated_emits_in_emit_order_on_one_thread() -> None:
 def test_concurrent_mode_runs_handlers_on_several_threads_at_once() -> None:
     parties = 4
     barrier = threading.Barrier(parties, timeout=WAIT)
-    passed: List[str] = []
-    broken: List[BaseException] = []
+    passed: list[str] = []
+    broken: list[BaseException] = []
     lock = threading.Lock()
 
     class Meeting(Routine):
@@ -279,7 +279,7 @@ def test_concurrent_mode_runs_handlers_on_several_threads_at_once() -> None:
 
 
 def test_param_mapping_applied_in_flow_mode() -> None:
-    received: List[Any] = []
+    received: list[Any] = []
 
     class Target(Routine):
         def __init__(self) -> None:
@@ -338,7 +338,7 @@ def test_context_var_is_the_job_in_entry_and_worker_handlers() -> None:
 
 
 def test_get_execution_context_inside_handler_only() -> None:
-    contexts: List[Any] = []
+    contexts: list[Any] = []
 
     class Probe(Routine):
         def __init__(self) -> None:
@@ -377,7 +377,7 @@ def test_send_output_reaches_queue_output_handler() -> None:
     flow = Flow()
     gate = Gate()
     _chain(flow, ("src", Source()), ("gate", gate), ("reporter", Reporter()))
-    sink: "queue.Queue[Dict[str, Any]]" = queue.Queue()
+    sink: queue.Queue[dict[str, Any]] = queue.Queue()
     job = flow.execute("src", entry_params={"value": 7})
     try:
         assert gate.entered.wait(WAIT)
@@ -497,7 +497,7 @@ def test_wait_until_condition() -> None:
 def test_output_handlers_callback_and_failure() -> None:
     from routilux import CallbackOutputHandler
 
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     class Reporter(Routine):
         def __init__(self) -> None:

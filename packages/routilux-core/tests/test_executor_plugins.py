@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any, Iterator, List, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -49,22 +50,11 @@ def _remote_routines() -> Any:
     return importlib.import_module("engine_fixtures.remote_routines")
 
 
-class Source(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["item"])
-
-    def _on_trigger(self, count: int) -> None:
-        for item in range(count):
-            self.emit("out", item=item)
-
-
 class Worker(Routine):
     def __init__(self, fail: bool = False) -> None:
         super().__init__()
         self.fail = fail
-        self.calls: List[Tuple[int, Any, str]] = []
+        self.calls: list[tuple[int, Any, str]] = []
         self.define_slot("input", self._on_input)
         self.define_event("out", ["item"])
 
@@ -75,14 +65,12 @@ class Worker(Routine):
         self.emit("out", item=item)
 
 
-def _flow(strategy: str, *, fail: bool = False, **kwargs: Any) -> Tuple[Flow, Worker, Worker]:
-    flow = Flow(execution_strategy=strategy, **kwargs)
+def _flow(strategy: str, *, fail: bool = False, **kwargs: Any) -> tuple[Flow, Worker, Worker]:
+    from engine_fixtures.routines import Source, linear_flow
+
     worker, sink = Worker(fail=fail), Worker()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(worker, "worker")
-    flow.add_routine(sink, "sink")
-    flow.connect("src", "out", "worker", "input")
-    flow.connect("worker", "out", "sink", "input")
+    flow = linear_flow(Source(), ("worker", worker, "input"), ("sink", sink, "input"),
+                       execution_strategy=strategy, **kwargs)
     return flow, worker, sink
 
 
@@ -247,7 +235,7 @@ def _remote_flow(**executor_options: Any) -> Flow:
     return flow
 
 
-def _received(tag: str) -> List[dict]:
+def _received(tag: str) -> list[dict]:
     routines = _remote_routines()
     with routines.RECEIVED_LOCK:
         return [entry for entry in routines.RECEIVED if entry["tag"] == tag]

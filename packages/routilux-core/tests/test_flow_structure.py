@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -13,21 +13,13 @@ from routilux.connection import Connection
 
 WAIT = 10.0
 
-
-class Source(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["value"])
-
-    def _on_trigger(self, **params: Any) -> None:
-        self.emit("out", value=params.get("value", 0))
+pytestmark = pytest.mark.usefixtures("fixtures_on_path")  # conftest.py: engine_fixtures imports
 
 
 class Sink(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.seen: List[Dict[str, Any]] = []
+        self.seen: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.define_slot("input", self._on_input)
         self.define_event("out", ["value"])
@@ -41,13 +33,11 @@ class SinkSubclass(Sink):
     pass
 
 
-def _linear_flow(**flow_kwargs: Any) -> tuple[Flow, Source, Sink]:
-    flow = Flow(**flow_kwargs)
-    source, sink = Source(), Sink()
-    flow.add_routine(source, "src")
-    flow.add_routine(sink, "sink")
-    flow.connect("src", "out", "sink", "input")
-    return flow, source, sink
+def _linear_flow(**flow_kwargs: Any) -> tuple[Flow, Routine, Sink]:
+    from engine_fixtures.routines import ValueSource, linear_flow
+
+    source, sink = ValueSource(), Sink()
+    return linear_flow(source, ("sink", sink, "input"), **flow_kwargs), source, sink
 
 
 def _run(flow: Flow, entry: str = "src", **params: Any) -> JobState:
@@ -88,7 +78,7 @@ def test_constructor_keeps_given_id_and_timeout() -> None:
         ({"execution_strategy": "concurrent", "max_workers": 3}, 3),
     ],
 )
-def test_max_workers_rules_in_constructor(kwargs: Dict[str, Any], expected: int) -> None:
+def test_max_workers_rules_in_constructor(kwargs: dict[str, Any], expected: int) -> None:
     assert Flow(**kwargs).max_workers == expected
 
 
@@ -177,8 +167,10 @@ def test_add_routine_returns_id_and_rejects_duplicates() -> None:
     ],
 )
 def test_connect_validation(args: tuple, message: str) -> None:
+    from engine_fixtures.routines import ValueSource
+
     flow = Flow()
-    flow.add_routine(Source(), "src")
+    flow.add_routine(ValueSource(), "src")
     flow.add_routine(Sink(), "sink")
     with pytest.raises(ValueError, match=message):
         flow.connect(*args)
@@ -186,8 +178,10 @@ def test_connect_validation(args: tuple, message: str) -> None:
 
 
 def test_connect_returns_registered_connection_and_self_connection_is_allowed() -> None:
+    from engine_fixtures.routines import ValueSource
+
     flow = Flow()
-    src, sink = Source(), Sink()
+    src, sink = ValueSource(), Sink()
     flow.add_routine(src, "src")
     flow.add_routine(sink, "sink")
     connection = flow.connect("src", "out", "sink", "input", param_mapping={"value": "v"})
@@ -207,14 +201,16 @@ def test_set_error_handler() -> None:
 
 
 def test_find_routines_by_type_in_insertion_order() -> None:
+    from engine_fixtures.routines import ValueSource
+
     flow = Flow()
-    a, b, c = Sink(), Source(), SinkSubclass()
+    a, b, c = Sink(), ValueSource(), SinkSubclass()
     flow.add_routine(a, "a")
     flow.add_routine(b, "b")
     flow.add_routine(c, "c")
     assert flow.find_routines_by_type(Sink) == [("a", a), ("c", c)]
     assert flow.find_routines_by_type(SinkSubclass) == [("c", c)]
-    assert flow.find_routines_by_type(Source) == [("b", b)]
+    assert flow.find_routines_by_type(ValueSource) == [("b", b)]
 
 
 def test_get_routine_retry_count_uses_routine_level_handler_only() -> None:
@@ -243,9 +239,11 @@ def test_get_routine_id_and_find_connection() -> None:
 
 
 def test_dependency_graph_and_ready_routines() -> None:
+    from engine_fixtures.routines import ValueSource
+
     flow = Flow()
     for rid in ("a", "b", "c", "lonely"):
-        flow.add_routine(Sink() if rid != "a" else Source(), rid)
+        flow.add_routine(Sink() if rid != "a" else ValueSource(), rid)
     flow.connect("a", "out", "b", "input")
     flow.connect("a", "out", "c", "input")
     flow.connect("b", "out", "c", "input")
@@ -262,7 +260,9 @@ def test_dependency_graph_and_ready_routines() -> None:
 
 
 def test_same_routine_instance_in_two_flows() -> None:
-    src, sink = Source(), Sink()
+    from engine_fixtures.routines import ValueSource
+
+    src, sink = ValueSource(), Sink()
     flows = []
     for index in range(2):
         flow = Flow(flow_id=f"flow-{index}")
@@ -337,27 +337,18 @@ def test_get_executor_is_lazy_and_stable() -> None:
 # -- history cap (Flow(history_limit=...)) ------------------------------------------------------------
 
 
-class Burst(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["index"])
-
-    def _on_trigger(self, count: int) -> None:
-        for index in range(count):
-            self.emit("out", index=index)
-
-
 def _burst_flow(**flow_kwargs: Any) -> tuple[Flow, Sink]:
+    from engine_fixtures.routines import Source
+
     flow = Flow(**flow_kwargs)
     sink = Sink()
-    flow.add_routine(Burst(), "burst")
+    flow.add_routine(Source(field="index"), "burst")
     flow.add_routine(sink, "sink")
     flow.connect("burst", "out", "sink", "input")
     return flow, sink
 
 
-def _emit_records(job: JobState) -> List[Any]:
+def _emit_records(job: JobState) -> list[Any]:
     return [r for r in job.get_execution_history("burst") if r.event_name == "out"]
 
 

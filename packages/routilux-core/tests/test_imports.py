@@ -8,7 +8,7 @@ import importlib
 import time
 import uuid
 from datetime import datetime
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -60,7 +60,7 @@ def test_version() -> None:
         ("routilux.flow.task", ["SlotActivationTask", "TaskPriority"]),
     ],
 )
-def test_module_import_paths(module_name: str, names: List[str]) -> None:
+def test_module_import_paths(module_name: str, names: list[str]) -> None:
     module = importlib.import_module(module_name)
     for name in names:
         assert hasattr(module, name), f"{module_name}.{name} is missing"
@@ -123,7 +123,7 @@ def test_current_job_state_seen_by_slot_receive() -> None:
     from routilux.routine import _current_job_state
     from routilux.slot import Slot
 
-    seen: List[Any] = []
+    seen: list[Any] = []
     job = JobState("f")
     Slot("s", None, lambda **kw: seen.append(_current_job_state.get(None))).receive({"a": 1}, job_state=job)
     assert seen == [job]

@@ -12,7 +12,7 @@ import json
 import math
 import threading
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import pytest
 
@@ -41,7 +41,7 @@ class Gate(Routine):
         super().__init__()
         self.fail = fail
         self.entered, self.release = threading.Event(), threading.Event()
-        self.seen: List[int] = []
+        self.seen: list[int] = []
         self.define_slot("input", self._on_input)
         self.define_event("out", ["item"])
 
@@ -161,7 +161,7 @@ def test_pause_returns_false_at_its_timeout_and_completes_when_the_handler_retur
 
 def test_a_waiting_pause_returns_when_another_thread_resumes_the_job() -> None:
     flow, gate, job = _gated(count=2)
-    results: List[Optional[bool]] = []
+    results: list[bool | None] = []
     pauser = threading.Thread(target=lambda: results.append(flow.pause(job, timeout=60)))
     pauser.start()
     try:

@@ -13,33 +13,24 @@ import random
 import threading
 import time
 from collections import Counter, defaultdict
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import pytest
 
-from routilux import Flow, JobState, Routine
+from routilux import JobState, Routine
 from routilux.routine import _current_job_state
 
 WAIT = 30.0
 ITEMS = 25  # per job, through two stages
 SEED = 20_10
 
-
-class Source(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["item"])
-
-    def _on_trigger(self, count: int) -> None:
-        for item in range(count):
-            self.emit("out", item=item)
+pytestmark = pytest.mark.usefixtures("fixtures_on_path")  # conftest.py: engine_fixtures imports
 
 
 class Stage(Routine):
     """Records (job id, stage, item) for every activation it runs, then passes the item on."""
 
-    def __init__(self, name: str, log: List[Tuple[str, str, int]], lock: threading.Lock) -> None:
+    def __init__(self, name: str, log: list[tuple[str, str, int]], lock: threading.Lock) -> None:
         super().__init__()
         self.stage_name, self.log, self.lock = name, log, lock
         self.define_slot("input", self._on_input)
@@ -52,17 +43,15 @@ class Stage(Routine):
         self.emit("out", item=item)
 
 
-def _storm(jobs_count: int, threads: int, calls_per_thread: int, cancel_share: float) -> Dict[str, Any]:
-    log: List[Tuple[str, str, int]] = []
+def _storm(jobs_count: int, threads: int, calls_per_thread: int, cancel_share: float) -> dict[str, Any]:
+    from engine_fixtures.routines import Source, linear_flow
+
+    log: list[tuple[str, str, int]] = []
     lock = threading.Lock()
-    flow = Flow(execution_strategy="concurrent", max_workers=4)
-    flow.add_routine(Source(), "src")
-    flow.add_routine(Stage("a", log, lock), "a")
-    flow.add_routine(Stage("b", log, lock), "b")
-    flow.connect("src", "out", "a", "input")
-    flow.connect("a", "out", "b", "input")
-    outcomes: Dict[str, List[Tuple[str, str]]] = defaultdict(list)  # job id -> (call, result)
-    errors: List[BaseException] = []
+    flow = linear_flow(Source(), ("a", Stage("a", log, lock), "input"), ("b", Stage("b", log, lock), "input"),
+                       execution_strategy="concurrent", max_workers=4)
+    outcomes: dict[str, list[tuple[str, str]]] = defaultdict(list)  # job id -> (call, result)
+    errors: list[BaseException] = []
     go = threading.Barrier(threads)
 
     jobs = [flow.execute("src", entry_params={"count": ITEMS}) for _ in range(jobs_count)]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gc
 import json
 import threading
-from typing import Any, Callable, Dict, Iterator, List
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from routilux import Flow, JobState, Routine
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import SerializerSpec
 from routilux.routine import _current_job_state
-from routilux.serialization._values import copy_data
+from routilux.serialization.values import copy_data
 from routilux.testing import FakeEntryPoint, make_registry, use_registry
 
 WAIT = 30.0
@@ -30,13 +31,13 @@ WRITES = 2000
 def writer_inside_every_collection() -> Iterator[Callable[[Callable[[], None]], None]]:
     """``install(write)``: ``write()`` runs at the first ``WRITES`` young-generation collections,
     which happen at nearly every allocation of a tracked object (tuples, dicts, lists)."""
-    callbacks: List[Any] = []
+    callbacks: list[Any] = []
     threshold = gc.get_threshold()
 
     def install(write: Callable[[], None]) -> None:
         calls = {"n": 0}
 
-        def callback(phase: str, info: Dict[str, Any]) -> None:
+        def callback(phase: str, info: dict[str, Any]) -> None:
             if phase == "start" and calls["n"] < WRITES:
                 calls["n"] += 1
                 write()
@@ -120,17 +121,6 @@ class Mutator(Routine):
                 return
 
 
-class Fanout(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["writer"])
-
-    def _on_trigger(self, writers: int) -> None:
-        for writer in range(writers):
-            self.emit("out", writer=writer)
-
-
 class Ignore(Routine):
     def __init__(self) -> None:
         super().__init__()
@@ -149,22 +139,24 @@ class CountingJson:
         return json.loads(data.decode("utf-8"))
 
     @hookimpl
-    def routilux_register_serializers(self) -> List[SerializerSpec]:
+    def routilux_register_serializers(self) -> list[SerializerSpec]:
         return [SerializerSpec(name="snapjson", dumps=self.dumps, loads=self.loads, suffixes=(".snap",))]
 
 
-def test_many_snapshots_while_many_workers_change_the_job(tmp_path: Any) -> None:
+def test_many_snapshots_while_many_workers_change_the_job(tmp_path: Any, fixtures_on_path: None) -> None:
+    from engine_fixtures.routines import Source
+
     writers, snapshotters, per_snapshotter, rounds = 4, 3, 20, 1_000_000
     done, wrote = threading.Event(), threading.Event()
     started = threading.Barrier(writers + snapshotters)
     flow = Flow(execution_strategy="concurrent", max_workers=writers)
-    flow.add_routine(Fanout(), "src")
+    flow.add_routine(Source(field="writer"), "src")
     flow.add_routine(Mutator(done, wrote, started, rounds), "mutate")
     flow.add_routine(Ignore(), "sink")
     flow.connect("src", "out", "mutate", "input")
     flow.connect("mutate", "out", "sink", "input")
-    snapshots: List[Dict[str, Any]] = []
-    failures: List[BaseException] = []
+    snapshots: list[dict[str, Any]] = []
+    failures: list[BaseException] = []
     lock = threading.Lock()
     threshold = gc.get_threshold()
     entry = FakeEntryPoint("snapjson", CountingJson(), distribution="snap-json")
@@ -187,7 +179,7 @@ def test_many_snapshots_while_many_workers_change_the_job(tmp_path: Any) -> None
     gc.set_threshold(50, 5, 5)  # collections (and thread switches inside them) far more often
     try:
         with use_registry(make_registry(entry_points=[entry])):
-            job = flow.execute("src", entry_params={"writers": writers})
+            job = flow.execute("src", entry_params={"count": writers})
             threads = [threading.Thread(target=snapshot, args=(i,)) for i in range(snapshotters)]
             for thread in threads:
                 thread.start()

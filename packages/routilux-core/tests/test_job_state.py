@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from datetime import datetime, timedelta
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -104,7 +104,7 @@ def test_identity_equality() -> None:
 
 def test_update_routine_state_replaces_with_copy() -> None:
     job = JobState()
-    state: Dict[str, Any] = {"status": "running", "progress": 1}
+    state: dict[str, Any] = {"status": "running", "progress": 1}
     job.update_routine_state("r1", state)
     stored = job.get_routine_state("r1")
     assert stored == {"status": "running", "progress": 1}
@@ -238,7 +238,7 @@ def test_get_shared_log_copy_and_filter() -> None:
 
 
 def test_send_output_calls_handler_with_keywords() -> None:
-    calls: List[Dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
 
     class KeywordOnly:
         def handle(
@@ -325,17 +325,17 @@ def test_wait_for_completion_pending_job_times_out() -> None:
 def test_status_transition_helpers() -> None:
     job = JobState()
     job.status = "running"
-    job._set_running()  # only from paused
+    job.mark_running()  # only from paused
     assert job.status == "running"
-    job._set_paused("because", {"step": 2})
+    job.mark_paused("because", {"step": 2})
     assert job.status == "paused"
     assert job.pause_points[-1]["reason"] == "because"
     assert job.pause_points[-1]["checkpoint"] == {"step": 2}
-    job._set_running()
+    job.mark_running()
     assert job.status == "running"
-    job._set_cancelled("stop it")
+    job.mark_cancelled("stop it")
     assert job.status == "cancelled"
-    job._set_running()
+    job.mark_running()
     assert job.status == "cancelled"
 
 
@@ -353,7 +353,7 @@ def _emit_n(flow: Flow, routine: Routine, job: JobState, start: int, count: int)
         routine.emit("out", flow=flow, job_state=job, i=i)
 
 
-def _emit_values(job: JobState) -> List[int]:
+def _emit_values(job: JobState) -> list[int]:
     return [r.data["i"] for r in job.get_execution_history() if r.event_name == "out"]
 
 

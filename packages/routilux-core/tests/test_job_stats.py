@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import typing
-from typing import Any, Dict, Iterator, List
+from typing import Any
 
 import attrs
 import pytest
@@ -19,20 +19,10 @@ import routilux
 from routilux import ErrorHandler, Flow, JobState, Routine, RoutineStats
 from routilux.plugins import PluginRegistry
 from routilux.routine import _current_job_state
-from routilux.testing import FakeEntryPoint, make_registry, use_registry
 
 WAIT = 10.0
 
-
-class Source(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self._on_trigger)
-        self.define_event("out", ["item"])
-
-    def _on_trigger(self, count: int) -> None:
-        for item in range(count):
-            self.emit("out", item=item)
+pytestmark = pytest.mark.usefixtures("fixtures_on_path")  # conftest.py: engine_fixtures imports
 
 
 class Pay(Routine):
@@ -41,7 +31,7 @@ class Pay(Routine):
     def __init__(self, fail_items: tuple = (), flaky: int = 1, always: tuple = ()) -> None:
         super().__init__()
         self.fail_items, self.flaky, self.always = set(fail_items), flaky, set(always)
-        self.attempts: Dict[int, int] = {}
+        self.attempts: dict[int, int] = {}
         self._lock = threading.Lock()
         self.define_slot("input", self._on_input)
         self.define_event("out", ["item"])
@@ -57,7 +47,7 @@ class Pay(Routine):
 class Sink(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.items: List[int] = []
+        self.items: list[int] = []
         self._lock = threading.Lock()
         self.define_slot("input", self._on_input)
 
@@ -66,15 +56,11 @@ class Sink(Routine):
             self.items.append(item)
 
 
-def _flow(pay: Pay, **flow_kwargs: Any) -> tuple[Flow, Sink]:
-    flow = Flow(**flow_kwargs)
+def _flow(pay: Routine, **flow_kwargs: Any) -> tuple[Flow, Sink]:
+    from engine_fixtures.routines import Source, linear_flow
+
     sink = Sink()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(pay, "pay")
-    flow.add_routine(sink, "sink")
-    flow.connect("src", "out", "pay", "input")
-    flow.connect("pay", "out", "sink", "input")
-    return flow, sink
+    return linear_flow(Source(), ("pay", pay, "input"), ("sink", sink, "input"), **flow_kwargs), sink
 
 
 def _run(flow: Flow, count: int) -> JobState:
@@ -103,7 +89,7 @@ def test_routine_stats_is_a_public_final_frozen_attrs_class() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         empty.activations = 1  # type: ignore[misc]
     assert not hasattr(empty, "__dict__")  # slots
-    assert typing.get_type_hints(JobState.routine_stats)["return"] == Dict[str, RoutineStats]
+    assert typing.get_type_hints(JobState.routine_stats)["return"] == dict[str, RoutineStats]
 
 
 # -- counting on the local executors -------------------------------------------------------------
@@ -201,7 +187,7 @@ def test_concurrent_counts_lose_no_update() -> None:
 def test_reading_while_the_job_runs_gives_consistent_figures() -> None:
     count = 2000
     flow, _ = _flow(Pay(always=tuple(range(0, count, 7))), execution_strategy="concurrent", max_workers=4)
-    views: List[Dict[str, RoutineStats]] = []
+    views: list[dict[str, RoutineStats]] = []
     try:
         job = flow.execute("src", entry_params={"count": count})
         while job.status == "running" and len(views) < 500:
@@ -210,7 +196,7 @@ def test_reading_while_the_job_runs_gives_consistent_figures() -> None:
         views.append(job.routine_stats())
     finally:
         flow.shutdown()
-    previous: Dict[str, RoutineStats] = {}
+    previous: dict[str, RoutineStats] = {}
     for view in views:
         for rid, stats in view.items():
             assert stats.activations >= stats.succeeded + stats.failed, stats
@@ -245,12 +231,7 @@ class Gate(Routine):
 
 def _gated(count: int) -> tuple[Flow, Gate, JobState]:
     gate = Gate()
-    flow = Flow()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(gate, "pay")
-    flow.add_routine(Sink(), "sink")
-    flow.connect("src", "out", "pay", "input")
-    flow.connect("pay", "out", "sink", "input")
+    flow, _ = _flow(gate)
     job = flow.execute("src", entry_params={"count": count})
     assert gate.entered.wait(WAIT)
     return flow, gate, job
@@ -336,14 +317,6 @@ def test_malformed_figures_are_refused_naming_the_field(figures: Any, error: typ
 # -- the remote path of the executor contract ------------------------------------------------------
 
 
-@pytest.fixture
-def remote_registry(fixtures_on_path: None) -> Iterator[PluginRegistry]:
-    entry = FakeEntryPoint("third-party", "engine_fixtures.third_party", distribution="routilux-third-party")
-    registry = make_registry(entry_points=[entry])
-    with use_registry(registry):
-        yield registry
-
-
 def test_remote_executor_figures_come_back_with_the_result(remote_registry: PluginRegistry) -> None:
     import importlib
 
@@ -395,11 +368,10 @@ class EmitsNothingKnown(Routine):
 
 
 def test_messages_and_records_name_routines_by_their_flow_id(caplog: pytest.LogCaptureFixture) -> None:
+    from engine_fixtures.routines import Source, linear_flow
+
     pay = EmitsNothingKnown()
-    flow = Flow()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(pay, "pay")
-    flow.connect("src", "out", "pay", "input")
+    flow = linear_flow(Source(), ("pay", pay, "input"))
     assert pay._id != "pay"  # the routine's own counter id, which messages must not use
     with caplog.at_level("ERROR"):
         job = _run(flow, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 from datetime import datetime
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -31,7 +31,7 @@ def test_output_handler_is_abstract() -> None:
 
 
 def test_subclass_implementing_handle() -> None:
-    got: List[Any] = []
+    got: list[Any] = []
 
     class Mine(OutputHandler):
         def handle(
@@ -49,7 +49,7 @@ def test_builtins_are_output_handlers(cls: type) -> None:
 
 
 def test_queue_output_handler_with_timestamp() -> None:
-    q: "queue.Queue[Any]" = queue.Queue()
+    q: queue.Queue[Any] = queue.Queue()
     ts = datetime(2024, 5, 6, 7, 8, 9)
     QueueOutputHandler(q).handle("job", "r1", "result", {"v": 1}, ts)
     assert q.get_nowait() == {
@@ -63,7 +63,7 @@ def test_queue_output_handler_with_timestamp() -> None:
 
 
 def test_queue_output_handler_without_timestamp_uses_now() -> None:
-    q: "queue.Queue[Any]" = queue.Queue()
+    q: queue.Queue[Any] = queue.Queue()
     before = datetime.now()
     QueueOutputHandler(q).handle(job_id="job", routine_id="r", output_type="t", data=[1])
     item = q.get_nowait()
@@ -73,7 +73,7 @@ def test_queue_output_handler_without_timestamp_uses_now() -> None:
 
 
 def test_queue_output_handler_accepts_any_put_object() -> None:
-    items: List[Any] = []
+    items: list[Any] = []
 
     class Sink:
         def put(self, item: Any) -> None:
@@ -84,7 +84,7 @@ def test_queue_output_handler_accepts_any_put_object() -> None:
 
 
 def test_callback_output_handler_positional_call() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def callback(*args: Any, **kwargs: Any) -> None:
         calls.append((args, kwargs))
@@ -95,7 +95,7 @@ def test_callback_output_handler_positional_call() -> None:
 
 
 def test_callback_output_handler_default_timestamp_is_now() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
     before = datetime.now()
     CallbackOutputHandler(lambda *a: calls.append(a)).handle("job", "r", "kind", None)
     ((job_id, rid, kind, data, ts),) = calls
@@ -109,7 +109,7 @@ def test_null_output_handler_does_nothing() -> None:
 
 
 def test_job_state_delivers_to_queue_handler() -> None:
-    q: "queue.Queue[Any]" = queue.Queue()
+    q: queue.Queue[Any] = queue.Queue()
     job = JobState("f")
     job.set_output_handler(QueueOutputHandler(q))
     job.send_output("r1", "status", {"pct": 10})
@@ -120,7 +120,7 @@ def test_job_state_delivers_to_queue_handler() -> None:
 
 
 def test_job_state_delivers_to_callback_handler() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
     job = JobState("f")
     job.set_output_handler(CallbackOutputHandler(lambda *a: calls.append(a)))
     job.send_output("r1", "status", {"pct": 10})
@@ -141,7 +141,7 @@ def test_failing_callback_becomes_warning() -> None:
 
 
 def test_routine_send_output_inside_handler_reaches_job_handler() -> None:
-    q: "queue.Queue[Any]" = queue.Queue()
+    q: queue.Queue[Any] = queue.Queue()
     flow = Flow()
     r = Routine()
     r.define_slot("inp", handler=lambda value: r.send_output("progress", value=value, done=False))
@@ -159,8 +159,8 @@ def test_routine_send_output_inside_handler_reaches_job_handler() -> None:
 
 
 def test_handlers_attach_per_job() -> None:
-    first: List[Any] = []
-    second: List[Any] = []
+    first: list[Any] = []
+    second: list[Any] = []
     a, b = JobState("f"), JobState("f")
     a.set_output_handler(CallbackOutputHandler(lambda *args: first.append(args[3])))
     b.set_output_handler(CallbackOutputHandler(lambda *args: second.append(args[3])))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import Counter
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,8 @@ from routilux.routine import _current_job_state
 
 WAIT = 10.0
 PROMPT = 2.0  # a pause from inside a handler must return well within this
+
+pytestmark = pytest.mark.usefixtures("fixtures_on_path")  # conftest.py: engine_fixtures imports
 
 
 class Source(Routine):
@@ -34,13 +37,13 @@ class Source(Routine):
 class Worker(Routine):
     """Records each item; item ``hold_at`` blocks until ``release``; ``on_item`` hooks run first."""
 
-    def __init__(self, hold_at: Optional[int] = None) -> None:
+    def __init__(self, hold_at: int | None = None) -> None:
         super().__init__()
         self.hold_at = hold_at
         self.entered = threading.Event()
         self.release = threading.Event()
-        self.calls: List[tuple] = []
-        self.on_item: Dict[int, Any] = {}
+        self.calls: list[tuple] = []
+        self.on_item: dict[int, Any] = {}
         self._lock = threading.Lock()
         self.define_slot("work", self._on_work, merge_strategy=lambda old, new: new)
         self.define_event("out", ["item", "tag"])
@@ -57,14 +60,14 @@ class Worker(Routine):
             hook(self, job, tag)
         self.emit("out", item=item, tag=tag)
 
-    def items(self, job: JobState) -> List[int]:
+    def items(self, job: JobState) -> list[int]:
         return [item for owner, item in self.calls if owner is job]
 
 
 class Collector(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.calls: List[tuple] = []
+        self.calls: list[tuple] = []
         self._lock = threading.Lock()
         self.define_slot("collect", self._on_collect, merge_strategy=lambda old, new: new)
 
@@ -72,18 +75,16 @@ class Collector(Routine):
         with self._lock:
             self.calls.append((_current_job_state.get(None), item))
 
-    def items(self, job: JobState) -> List[int]:
+    def items(self, job: JobState) -> list[int]:
         return [item for owner, item in self.calls if owner is job]
 
 
 def _flow(worker: Routine, **flow_kwargs: Any) -> tuple[Flow, Collector]:
-    flow = Flow(**flow_kwargs)
+    from engine_fixtures.routines import linear_flow
+
     collector = Collector()
-    flow.add_routine(Source(), "src")
-    flow.add_routine(worker, "worker")
-    flow.add_routine(collector, "collector")
-    flow.connect("src", "out", "worker", "work")
-    flow.connect("worker", "out", "collector", "collect")
+    flow = linear_flow(Source(), ("worker", worker, "work"), ("collector", collector, "collect"),
+                       **flow_kwargs)
     return flow, collector
 
 
@@ -91,7 +92,7 @@ def _wait(flow: Flow, job: JobState) -> None:
     assert JobState.wait_for_completion(flow, job, timeout=WAIT), f"{job!r} did not finish"
 
 
-def _assert_exactly_once(items: List[int], count: int) -> None:
+def _assert_exactly_once(items: list[int], count: int) -> None:
     assert Counter(items) == Counter(range(count)), f"lost or repeated activations: {sorted(items)}"
 
 
@@ -110,7 +111,7 @@ def _pause_while_held(
 ) -> None:
     """Pause ``job`` from another thread while a handler of it is held, then ``release`` that handler:
     pause() waits for the running activation and returns; the job is then paused."""
-    pause_errors: List[BaseException] = []
+    pause_errors: list[BaseException] = []
 
     def pause() -> None:
         try:
@@ -435,7 +436,7 @@ def test_pause_holds_a_queued_retry_and_resume_runs_it_once() -> None:
 class TagGate(Routine):
     """Item 0 of each tag blocks until that tag's release event is set."""
 
-    def __init__(self, tags: List[str]) -> None:
+    def __init__(self, tags: list[str]) -> None:
         super().__init__()
         self.entered = {tag: threading.Event() for tag in tags}
         self.release = {tag: threading.Event() for tag in tags}

@@ -65,7 +65,7 @@ def test_default_builtins_are_cores_executors_and_error_strategies() -> None:
 
     assert [(r.name, r.distribution) for r in registry.plugins] == [
         ("routilux.engine.executors", "routilux-core"),
-        ("routilux.strategies", "routilux-core"),
+        ("routilux.error_strategies", "routilux-core"),
     ]
     assert {"sequential", "concurrent"} <= set(registry.executors)
     assert {"stop", "continue", "retry", "skip"} <= set(registry.error_strategies)

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from typing import Iterator
 
 import pytest
 
 from routilux import Flow, JobState
-from routilux.plugins import PluginRegistry
-from routilux.testing import FakeEntryPoint, make_registry, use_registry
 
 WAIT = 30
-
-
-@pytest.fixture
-def remote_registry(fixtures_on_path: None) -> Iterator[PluginRegistry]:
-    entry = FakeEntryPoint("third-party", "engine_fixtures.third_party", distribution="routilux-third-party")
-    registry = make_registry(entry_points=[entry])
-    with use_registry(registry):
-        yield registry
 
 
 @pytest.mark.parametrize("strategy, options", [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -22,7 +22,7 @@ class Source(Routine):
 class Sink(Routine):
     def __init__(self) -> None:
         super().__init__()
-        self.received: List[Dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
         self.define_slot("inp", handler=self._collect)
 
     def _collect(self, **kwargs: Any) -> None:
@@ -289,7 +289,7 @@ def test_emit_without_connections_does_nothing() -> None:
 
 def test_legacy_emit_delivers_synchronously_in_caller_thread() -> None:
     src, sink = Source(), Sink()
-    threads: List[threading.Thread] = []
+    threads: list[threading.Thread] = []
 
     def handler(**kw: Any) -> None:
         threads.append(threading.current_thread())
@@ -305,7 +305,7 @@ def test_legacy_emit_delivers_synchronously_in_caller_thread() -> None:
 
 def test_legacy_emit_delivers_to_all_slots_in_connection_order() -> None:
     src = Source()
-    order: List[str] = []
+    order: list[str] = []
     sinks = []
     for name in ("a", "b", "c"):
         r = Routine()
@@ -349,7 +349,7 @@ def test_legacy_emit_does_not_leak_contextvar_job_state_into_handler_data() -> N
 def test_legacy_emit_from_inside_a_receive_with_job_state_does_not_leak() -> None:
     src, sink = Source(), Sink()
     src.get_event("out").connect(sink.get_slot("inp"))
-    seen: List[Any] = []
+    seen: list[Any] = []
 
     def trigger(**kw: Any) -> None:
         seen.append(_current_job_state.get(None))
@@ -364,7 +364,7 @@ def test_legacy_emit_from_inside_a_receive_with_job_state_does_not_leak() -> Non
 
 def test_legacy_emit_swallows_downstream_handler_errors(caplog: pytest.LogCaptureFixture) -> None:
     src = Source()
-    calls: List[int] = []
+    calls: list[int] = []
 
     def boom(value: Any) -> None:
         calls.append(value)
@@ -432,7 +432,7 @@ def test_emit_with_flow_delivers_mapped_data_to_connected_slot() -> None:
     flow = Flow()
     src = Source()
     done = threading.Event()
-    got: List[Any] = []
+    got: list[Any] = []
 
     class Target(Routine):
         def __init__(self) -> None:
@@ -476,7 +476,7 @@ def test_execution_context_none_outside_handlers() -> None:
 def test_execution_context_inside_receive_with_flow_and_job() -> None:
     flow = Flow()
     r = Routine()
-    contexts: List[Any] = []
+    contexts: list[Any] = []
     r.define_slot("inp", handler=lambda **kw: contexts.append(r.get_execution_context()))
     flow.add_routine(r, "me")
     r._current_flow = flow
@@ -504,7 +504,7 @@ def test_execution_context_inside_receive_with_flow_and_job() -> None:
         (([],), {}, []),
     ],
 )
-def test_extract_input_data(args: tuple, kwargs: Dict[str, Any], expected: Any) -> None:
+def test_extract_input_data(args: tuple, kwargs: dict[str, Any], expected: Any) -> None:
     assert Routine()._extract_input_data(*args, **kwargs) == expected
 
 

@@ -57,7 +57,7 @@ def busy_job():
     job.update_routine_state("src", {"status": "completed", "nested": {"k": [1, 2]}})
     for i in range(5):
         job.record_execution("src", "output", {"seq": i})
-    job._emits.append((time.time(), "src", "emitted", {"seq": 99}))  # how the engine records emits
+    job.emit_log.append((time.time(), "src", "emitted", {"seq": 99}))  # how the engine records emits
     job.pending_tasks = [
         {
             "slot_routine_id": "dst",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -168,9 +168,9 @@ def test_append_appends_list_values_as_items() -> None:
 
 
 def test_custom_merge_callable() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
-    def merge(old: Dict[str, Any], new: Dict[str, Any]) -> Dict[str, Any]:
+    def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         calls.append((dict(old), dict(new)))
         return {**old, **new, "n": old.get("n", 0) + 1}
 
@@ -218,7 +218,7 @@ def test_merge_strategy_can_be_changed_after_construction() -> None:
 
 
 def test_data_persists_across_receive_calls_and_job_states() -> None:
-    got: List[Any] = []
+    got: list[Any] = []
     slot = Slot("s", None, lambda items: got.append(list(items)), merge_strategy="append")
     slot.receive({"items": 1})
     slot.receive({"items": 2}, job_state=JobState("f"))
@@ -243,7 +243,7 @@ def test_concurrent_appends_lose_no_update() -> None:
     slot = Slot("s", None, None, merge_strategy="append")
     slot._data = {"scalar": "first"}
     barrier = threading.Barrier(threads_count)
-    errors: List[BaseException] = []
+    errors: list[BaseException] = []
     # Switch threads as often as possible so that merges interleave.
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
@@ -283,10 +283,10 @@ def test_concurrent_appends_lose_no_update() -> None:
 
 def test_concurrent_appends_through_merge_data_and_handler() -> None:
     threads_count, per_thread = 8, 100
-    seen_lengths: List[int] = []
+    seen_lengths: list[int] = []
     lock = threading.Lock()
 
-    def handler(v: List[Any]) -> None:
+    def handler(v: list[Any]) -> None:
         with lock:
             seen_lengths.append(len(v))
 
@@ -312,7 +312,7 @@ def test_concurrent_appends_through_merge_data_and_handler() -> None:
 
 
 def test_var_keyword_handler_receives_unpacked_dict() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(**kwargs: Any) -> None:
         calls.append(kwargs)
@@ -322,7 +322,7 @@ def test_var_keyword_handler_receives_unpacked_dict() -> None:
 
 
 def test_var_keyword_with_named_params() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(data: Any = None, **kw: Any) -> None:
         calls.append((data, kw))
@@ -334,7 +334,7 @@ def test_var_keyword_with_named_params() -> None:
 
 
 def test_var_keyword_with_required_named_param_missing_is_handler_error() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(value: Any, **kw: Any) -> None:
         calls.append(value)
@@ -344,7 +344,7 @@ def test_var_keyword_with_required_named_param_missing_is_handler_error() -> Non
 
 
 def test_single_data_param_receives_whole_dict() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(data: Any) -> None:
         calls.append(data)
@@ -359,7 +359,7 @@ def test_bound_method_named_data_excludes_self() -> None:
     class R(Routine):
         def __init__(self) -> None:
             super().__init__()
-            self.got: List[Any] = []
+            self.got: list[Any] = []
             self.define_slot("inp", handler=self.process)
 
         def process(self, data: Any) -> None:
@@ -371,7 +371,7 @@ def test_bound_method_named_data_excludes_self() -> None:
 
 
 def test_single_other_param_present_receives_value() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(mapped_param: Any) -> None:
         calls.append(mapped_param)
@@ -381,7 +381,7 @@ def test_single_other_param_present_receives_value() -> None:
 
 
 def test_single_other_param_absent_receives_whole_dict() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(value: Any) -> None:
         calls.append(value)
@@ -394,7 +394,7 @@ def test_single_param_with_append_receives_accumulated_list() -> None:
     class R(Routine):
         def __init__(self) -> None:
             super().__init__()
-            self.got: List[Any] = []
+            self.got: list[Any] = []
             self.define_slot("inp", handler=self.process, merge_strategy="append")
 
         def process(self, result: Any) -> None:
@@ -407,7 +407,7 @@ def test_single_param_with_append_receives_accumulated_list() -> None:
 
 
 def test_single_var_positional_param_gets_value_or_dict() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(*args: Any) -> None:
         calls.append(args)
@@ -419,7 +419,7 @@ def test_single_var_positional_param_gets_value_or_dict() -> None:
 
 
 def test_two_params_receive_matching_keys() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(a: Any, b: Any = "default") -> None:
         calls.append((a, b))
@@ -431,7 +431,7 @@ def test_two_params_receive_matching_keys() -> None:
 
 
 def test_two_params_without_matches_receive_dict_positionally() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(first: Any, second: Any = "unset") -> None:
         calls.append((first, second))
@@ -441,7 +441,7 @@ def test_two_params_without_matches_receive_dict_positionally() -> None:
 
 
 def test_two_params_partial_match_missing_required_is_handler_error() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(a: Any, b: Any) -> None:
         calls.append((a, b))
@@ -451,7 +451,7 @@ def test_two_params_partial_match_missing_required_is_handler_error() -> None:
 
 
 def test_keyword_only_params_are_matched() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     def handler(a: Any, *, b: Any) -> None:
         calls.append((a, b))
@@ -461,7 +461,7 @@ def test_keyword_only_params_are_matched() -> None:
 
 
 def test_zero_arg_handler_fails_and_receive_swallows(caplog: pytest.LogCaptureFixture) -> None:
-    calls: List[int] = []
+    calls: list[int] = []
 
     def handler() -> None:
         calls.append(1)
@@ -481,7 +481,7 @@ def test_zero_arg_handler_raises_type_error_with_propagation() -> None:
 
 
 def test_lambda_and_callable_object_handlers() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     class Callable_:
         def __call__(self, value: Any) -> None:
@@ -493,7 +493,7 @@ def test_lambda_and_callable_object_handlers() -> None:
 
 
 def test_dispatch_decided_once_at_define_slot(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
 
     class R(Routine):
         def __init__(self) -> None:
@@ -532,7 +532,7 @@ def test_dispatch_decided_once_at_define_slot(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_handler_reassignment_updates_dispatch() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
     slot = Slot("s", None, lambda value: calls.append(("single", value)))
     slot.receive({"value": 1})
     slot.handler = lambda **kw: calls.append(("kw", kw))
@@ -575,7 +575,7 @@ def test_receive_merge_errors_propagate() -> None:
     def bad_merge(old: Any, new: Any) -> Any:
         raise KeyError("merge failed")
 
-    calls: List[Any] = []
+    calls: list[Any] = []
     slot = Slot("s", None, lambda **kw: calls.append(kw), merge_strategy=bad_merge)
     with pytest.raises(KeyError):
         slot.receive({"a": 1})
@@ -583,7 +583,7 @@ def test_receive_merge_errors_propagate() -> None:
 
 
 def test_receive_sets_contextvar_during_handler_and_restores() -> None:
-    seen: List[Any] = []
+    seen: list[Any] = []
     slot = Slot("s", None, lambda **kw: seen.append(_current_job_state.get(None)))
     job = JobState("f")
     assert _current_job_state.get(None) is None
@@ -593,7 +593,7 @@ def test_receive_sets_contextvar_during_handler_and_restores() -> None:
 
 
 def test_receive_restores_contextvar_after_handler_error() -> None:
-    seen: List[Any] = []
+    seen: list[Any] = []
 
     def handler(**kw: Any) -> None:
         seen.append(_current_job_state.get(None))
@@ -607,7 +607,7 @@ def test_receive_restores_contextvar_after_handler_error() -> None:
 
 def test_receive_with_job_state_restores_outer_value() -> None:
     outer, inner = JobState("outer"), JobState("inner")
-    seen: List[Any] = []
+    seen: list[Any] = []
     slot = Slot("s", None, lambda **kw: seen.append(_current_job_state.get(None)))
     token = _current_job_state.set(outer)
     try:
@@ -620,7 +620,7 @@ def test_receive_with_job_state_restores_outer_value() -> None:
 
 def test_receive_without_job_state_keeps_outer_value() -> None:
     outer = JobState("outer")
-    seen: List[Any] = []
+    seen: list[Any] = []
     slot = Slot("s", None, lambda **kw: seen.append(_current_job_state.get(None)))
     token = _current_job_state.set(outer)
     try:
@@ -634,7 +634,7 @@ def test_receive_without_job_state_keeps_outer_value() -> None:
 
 def test_nested_receive_inside_handler_keeps_outer_job_state() -> None:
     job = JobState("f")
-    seen: List[Any] = []
+    seen: list[Any] = []
     inner = Slot("inner", None, lambda **kw: seen.append(("inner", _current_job_state.get(None))))
 
     def outer_handler(**kw: Any) -> None:
@@ -648,7 +648,7 @@ def test_nested_receive_inside_handler_keeps_outer_job_state() -> None:
 def test_contextvar_is_per_thread() -> None:
     job = JobState("f")
     entered, release = threading.Event(), threading.Event()
-    other_thread_saw: List[Any] = []
+    other_thread_saw: list[Any] = []
 
     def handler(**kw: Any) -> None:
         entered.set()
@@ -680,7 +680,7 @@ def _flow_with_failing_routine(error_handler: Any = None) -> tuple:
 BOOM = {"slot": "inp", "error": "boom", "error_type": "RuntimeError"}  # the error record of _boom
 
 
-def _errors(job: JobState) -> List[tuple]:
+def _errors(job: JobState) -> list[tuple]:
     return [(rec.routine_id, rec.event_name, rec.data) for rec in job.get_execution_history()]
 
 
@@ -743,7 +743,7 @@ def test_receive_error_routine_level_handler_beats_flow_level() -> None:
 
 
 def test_call_handler_merges_and_dispatches() -> None:
-    calls: List[Any] = []
+    calls: list[Any] = []
     slot = Slot("s", None, lambda items: calls.append(list(items)), merge_strategy="append")
     slot.call_handler({"items": 1})
     slot.call_handler({"items": 2})
@@ -770,7 +770,7 @@ def test_call_handler_swallows_by_default(caplog: pytest.LogCaptureFixture) -> N
 
 def test_call_handler_does_not_touch_contextvar() -> None:
     outer = JobState("o")
-    seen: List[Any] = []
+    seen: list[Any] = []
     slot = Slot("s", None, lambda **kw: seen.append(_current_job_state.get(None)))
     slot.call_handler({"a": 1})
     token = _current_job_state.set(outer)

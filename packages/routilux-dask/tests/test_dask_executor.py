@@ -4,192 +4,30 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
-import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import cloudpickle
 import pytest
+from dask_flows import (
+    TIMEOUT,
+    Counter,
+    Dying,
+    FailOdd,
+    Flaky,
+    Locked,
+    dask_flow,
+    emits,
+    fan_out_fan_in,
+    run,
+    with_routine,
+)
 
-from routilux import ErrorHandler, Flow, JobState, Routine
-from routilux.engine.executor import RemoteCall
+from routilux import ErrorHandler, Flow, JobState, RemoteCall
 from routilux.plugins import get_registry
 from routilux_dask import DaskExecutor, RoutinePicklingError, dumps_call
-
-# The routines below travel to the workers by value: the workers cannot import this test module.
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-TIMEOUT = 60.0
-
-
-# -- routines ------------------------------------------------------------------------------------
-
-
-class Source(Routine):
-    """Emits ``n`` items: the fan-out."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self.start)
-        self.define_event("item", ["index"])
-
-    def start(self, n: int = 0, **_: Any) -> None:
-        for index in range(n):
-            self.emit("item", index=index)
-
-
-class Square(Routine):
-    """Pure-Python work on a worker; the result leaves as an emit."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("input", self.square)
-        self.define_event("value", ["index", "square", "pid"])
-
-    def square(self, index: int) -> None:
-        self.emit("value", index=index, square=index * index, pid=os.getpid())
-
-
-class Gather(Routine):
-    """The fan-in: the append merge happens in the flow's process, so every activation sees all so far."""
-
-    def __init__(self, expected: int) -> None:
-        super().__init__()
-        self.set_config(expected=expected)
-        self.define_slot("input", self.gather, merge_strategy="append")
-        self.define_event("total", ["squares", "total"])
-
-    def gather(self, square: List[int], **_: Any) -> None:
-        if len(square) == self.get_config("expected"):
-            self.emit("total", squares=sorted(square), total=sum(square))
-
-
-class Flaky(Routine):
-    """Fails until ``failures`` attempts were made; attempts are counted with files in ``workdir``."""
-
-    def __init__(self, workdir: str, failures: int) -> None:
-        super().__init__()
-        self.set_config(workdir=workdir, failures=failures)
-        self.define_slot("input", self.handle)
-        self.define_event("done", ["index", "attempt"])
-
-    def handle(self, index: int) -> None:
-        workdir = Path(self.get_config("workdir"))
-        attempt = len(list(workdir.glob(f"attempt-{index}-*"))) + 1
-        (workdir / f"attempt-{index}-{attempt}").touch()
-        if attempt <= self.get_config("failures"):
-            raise ValueError(f"flaky failure of item {index} on attempt {attempt}")
-        self.emit("done", index=index, attempt=attempt)
-
-
-class FailOdd(Routine):
-    """Fails on odd items, passes even ones on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("input", self.handle)
-        self.define_event("even", ["index"])
-
-    def handle(self, index: int) -> None:
-        if index % 2:
-            raise ValueError(f"odd item {index}")
-        self.emit("even", index=index)
-
-
-class Dying(Routine):
-    """Kills its worker process; with ``once`` only on the first attempt (a marker file remembers it)."""
-
-    def __init__(self, marker: str, once: bool) -> None:
-        super().__init__()
-        self.set_config(marker=marker, once=once)
-        self.define_slot("input", self.handle)
-        self.define_event("survived", ["index"])
-
-    def handle(self, index: int) -> None:
-        marker = Path(self.get_config("marker"))
-        if not (self.get_config("once") and marker.exists()):
-            marker.touch()
-            os._exit(1)
-        self.emit("survived", index=index)
-
-
-class Locked(Routine):
-    """Holds a lock: cannot be pickled."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lock = threading.Lock()
-        self.define_slot("input", self.handle)
-
-    def handle(self, index: int) -> None:
-        pass
-
-
-class Counter(Routine):
-    """Mutates its own state: stays on the worker."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-        self.define_slot("input", self.handle)
-        self.define_event("counted", ["calls"])
-
-    def handle(self, index: int) -> None:
-        self.calls += 1
-        self.emit("counted", calls=self.calls)
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def dask_flow(address: str, max_workers: int = 4, **options: Any) -> Flow:
-    return Flow(
-        execution_strategy="dask", max_workers=max_workers, executor_options={"address": address, **options}
-    )
-
-
-def run(flow: Flow, n: int) -> JobState:
-    job = flow.execute("src", entry_params={"n": n})
-    assert JobState.wait_for_completion(flow, job, timeout=TIMEOUT), f"job hung with status {job.status}"
-    return job
-
-
-def emits(job: JobState, routine_id: str, event: str) -> List[Dict[str, Any]]:
-    return [r.data for r in job.get_execution_history(routine_id) if r.event_name == event]
-
-
-def fan_out_fan_in(flow: Flow, n: int) -> Flow:
-    flow.add_routine(Source(), "src")
-    flow.add_routine(Square(), "square")
-    flow.add_routine(Gather(n), "gather")
-    flow.connect("src", "item", "square", "input")
-    flow.connect("square", "value", "gather", "input")
-    return flow
-
-
-def with_routine(flow: Flow, routine: Routine, handler: Optional[ErrorHandler] = None) -> Flow:
-    flow.add_routine(Source(), "src")
-    flow.add_routine(routine, "worker")
-    if handler is not None:
-        routine.set_error_handler(handler)
-    flow.connect("src", "item", "worker", "input")
-    return flow
-
-
-@pytest.fixture
-def flows() -> Any:
-    """Flows made through this fixture are shut down after the test."""
-    made: List[Flow] = []
-
-    def track(flow: Flow) -> Flow:
-        made.append(flow)
-        return flow
-
-    yield track
-    for flow in made:
-        flow.shutdown(wait=True, timeout=TIMEOUT)
-
+from routilux_dask.local_cluster import close_shared_clusters
 
 # -- registration and options ---------------------------------------------------------------------
 
@@ -210,7 +48,7 @@ def test_registered_through_the_entry_point() -> None:
         ({"address": "tcp://x:1", "client": object()}, "either 'address' or 'client'"),
     ],
 )
-def test_bad_options_are_refused(kwargs: Dict[str, Any], message: str) -> None:
+def test_bad_options_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         DaskExecutor(**kwargs)
 
@@ -314,7 +152,7 @@ def test_retry_exhausted_fails_the_job(address: str, flows: Any, tmp_path: Path)
 # -- the engine's figures (JobState.routine_stats) ---------------------------------------------------
 
 
-def _counts(job: JobState) -> Dict[str, tuple]:
+def _counts(job: JobState) -> dict[str, tuple]:
     fields = ("activations", "succeeded", "failed", "retries", "unhandled_errors", "accepted_errors",
               "queued")
     return {rid: tuple(getattr(s, name) for name in fields) for rid, s in job.routine_stats().items()}
@@ -418,8 +256,11 @@ def test_pause_then_resume_gives_the_full_result(address: str, flows: Any) -> No
     job = flow.execute("src", entry_params={"n": n})
     assert flow.pause(job, reason="test", timeout=TIMEOUT) is True  # nothing of the job runs now
     assert job.status == "paused"
-    # Nothing of the job is in flight while it is paused: what is left is held in the job.
-    assert len(job._inflight or ()) == len(job._held)
+    # Nothing of the job is in flight while it is paused (every activation started has ended):
+    # what is left is held in the job.
+    stats = job.routine_stats().values()
+    assert sum(s.activations for s in stats) == sum(s.succeeded + s.failed for s in stats)
+    assert sum(s.queued for s in stats) == len(job.pending_tasks)
     flow.resume(job)
     assert JobState.wait_for_completion(flow, job, timeout=TIMEOUT)
     assert job.status == "completed"
@@ -438,19 +279,35 @@ def test_cancel_ends_the_job(address: str, flows: Any) -> None:
 # -- life cycle ------------------------------------------------------------------------------------------
 
 
-def test_own_local_cluster_is_closed_on_shutdown(tmp_path: Path) -> None:
+@pytest.fixture
+def shared_clusters_closed() -> Iterator[None]:
+    """The shared LocalClusters closed after the test (and after its flows, if requested first),
+    while the test's captured log stream is still open."""
+    yield
+    close_shared_clusters()
+
+
+def test_flows_given_no_cluster_share_one_that_outlives_their_shutdown(
+    shared_clusters_closed: None, flows: Any
+) -> None:
     options = {"n_workers": 1, "cluster_kwargs": {"silence_logs": 50}}
-    flow = fan_out_fan_in(Flow(execution_strategy="dask", executor_options=options), 3)
-    try:
-        job = run(flow, 3)
-        executor = flow._executor
-        cluster = executor.cluster
-        assert job.status == "completed" and cluster is not None
-        assert len(cluster.scheduler_info["workers"]) == 1
-    finally:
-        flow.shutdown()
-    assert executor.client is None and executor.cluster is None
-    assert cluster.status.name == "closed"
+    first, second = (
+        flows(fan_out_fan_in(Flow(execution_strategy="dask", executor_options=options), 3)) for _ in range(2)
+    )
+    jobs = run(first, 3), run(second, 3)
+    executors = first._get_executor(), second._get_executor()
+    assert [job.status for job in jobs] == ["completed", "completed"]
+    assert [emits(job, "gather", "total")[0]["total"] for job in jobs] == [5, 5]
+    cluster = executors[0].cluster
+    assert cluster is not None and executors[1].cluster is cluster
+    assert {executor.client.scheduler.address for executor in executors} == {cluster.scheduler_address}
+    assert len(cluster.scheduler_info["workers"]) == 1
+    first.shutdown()
+    # The flow's own client is closed; the shared cluster stays for the other flow and the next job.
+    assert executors[0].client is None and executors[0].cluster is None
+    assert cluster.status.name == "running"
+    again = run(first, 3)
+    assert again.status == "completed" and first._get_executor().cluster is cluster
 
 
 def test_given_address_cluster_survives_shutdown_and_flow_runs_again(

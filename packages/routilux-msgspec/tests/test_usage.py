@@ -4,11 +4,12 @@ resumed from a file, flows, the json-store Store and ``routilux run --save-job``
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import textwrap
 import threading
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_a_corrupt_msgpack_file_is_a_value_error_naming_the_serializer(tmp_path)
 
 # -- a paused job, saved and resumed ----------------------------------------------------------
 
-DELIVERED: List[Any] = []
+DELIVERED: list[Any] = []
 _delivered_lock = threading.Lock()
 
 
@@ -206,8 +207,10 @@ def test_routilux_run_save_job_writes_msgpack(tmp_path, sibling):
     flow_file.write_text(textwrap.dedent(FLOW_FILE), encoding="utf-8")
     job_file = tmp_path / "jobs" / "done.msgpack"
 
+    # The job is journaled into a store of this test's own, never the user's ~/.routilux.
+    env = {**os.environ, "ROUTILUX_STORE": str(tmp_path / "jobs.db")}
     run = subprocess.run([sys.executable, "-m", "routilux_cli", "run", str(flow_file), "--save-job",
-                          str(job_file)], capture_output=True, text=True, timeout=TIMEOUT)
+                          str(job_file)], capture_output=True, text=True, timeout=TIMEOUT, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
 
     data = msgpack_codec.loads(job_file.read_bytes())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import types
 from importlib.metadata import PackageNotFoundError, distribution
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 
@@ -22,7 +22,7 @@ class Capture:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.items: List[Dict[str, Any]] = []
+        self.items: list[dict[str, Any]] = []
         self.slot = Slot("capture", None, self._store)
 
     def _store(self, **payload: Any) -> None:
@@ -30,12 +30,12 @@ class Capture:
         with self._lock:
             self.items.append(payload)
 
-    def attach(self, routine: Any, event: str = "output") -> "Capture":
+    def attach(self, routine: Any, event: str = "output") -> Capture:
         routine.get_event(event).connect(self.slot)
         return self
 
     @property
-    def last(self) -> Dict[str, Any]:
+    def last(self) -> dict[str, Any]:
         assert self.items, "nothing was emitted"
         return self.items[-1]
 
@@ -63,7 +63,7 @@ class StdTestSink(Routine):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self.received: List[Dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
         self.define_slot("input", self._on_input)
 
     def _on_input(self, **payload: Any) -> None:
@@ -95,7 +95,7 @@ def build_flow(
     return flow, sinks
 
 
-def run(flow: Flow, payloads: List[Dict[str, Any]], entry: str = "src") -> JobState:
+def run(flow: Flow, payloads: list[dict[str, Any]], entry: str = "src") -> JobState:
     """Execute one job feeding ``payloads`` and wait for it; asserts it completed."""
     job = flow.execute(entry, entry_params={"payloads": payloads})
     assert JobState.wait_for_completion(flow, job, timeout=10), f"job did not finish: {job.status}"
@@ -103,7 +103,7 @@ def run(flow: Flow, payloads: List[Dict[str, Any]], entry: str = "src") -> JobSt
     return job
 
 
-def received(sink: StdTestSink, key: Optional[str] = None) -> List[Any]:
+def received(sink: StdTestSink, key: str | None = None) -> list[Any]:
     return [p[key] if key else p for p in sink.received]
 
 
@@ -115,8 +115,8 @@ class Captures:
         return Capture().attach(routine, event)
 
     def deliver(
-        self, routine: Any, payload: Dict[str, Any], slot: str = "input", **config: Any
-    ) -> Dict[str, Any]:
+        self, routine: Any, payload: dict[str, Any], slot: str = "input", **config: Any
+    ) -> dict[str, Any]:
         """Configure ``routine`` with ``config``, deliver ``payload`` to ``slot`` directly (``receive``),
         and return the last payload it emitted on ``output``."""
         routine.set_config(**config)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from typing import Any, Dict, List
+from typing import Any
 
 from routilux import Flow
 from routilux.analysis import BaseFormatter, WorkflowD2Formatter, analyze_workflow
@@ -44,9 +44,9 @@ class GraphvizMissing(RuntimeError):
 class WorkflowMermaidFormatter(BaseFormatter):
     """A Mermaid ``flowchart LR`` of a flow description; entry routines get a thick border."""
 
-    def format(self, data: Dict[str, Any]) -> str:
-        ids: Dict[str, str] = {}
-        lines: List[str] = ["flowchart LR"]
+    def format(self, data: dict[str, Any]) -> str:
+        ids: dict[str, str] = {}
+        lines: list[str] = ["flowchart LR"]
         for index, routine in enumerate(data.get("routines") or ()):
             rid = str(routine.get("routine_id"))
             ids[rid] = f"r{index}"
@@ -76,7 +76,7 @@ def _dot_quote(text: Any) -> str:
 class WorkflowDotFormatter(BaseFormatter):
     """A Graphviz ``digraph`` of a flow description; entry routines get a thick border."""
 
-    def format(self, data: Dict[str, Any]) -> str:
+    def format(self, data: dict[str, Any]) -> str:
         entries = {str(rid) for rid in data.get("entry_points") or ()}
         lines = [
             f"digraph {_dot_quote(data.get('flow_id'))} {{",

@@ -30,14 +30,21 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand("run", "routilux_cli.commands.run:run_command",
                 "Run the job of a flow file, with live progress and a summary."),
     LazyCommand("resume", "routilux_cli.commands.run:resume_command",
-                "Continue a job saved by 'routilux run --save-job' (after Ctrl-C or SIGTERM)."),
+                "Continue a job: a job file saved by 'routilux run --save-job', or a durable job of a "
+                "store."),
+    LazyCommand("jobs", "routilux_cli.commands.jobs:jobs_group",
+                "List the durable jobs of a store, newest first; 'routilux jobs prune' deletes old ones."),
+    LazyCommand("pause", "routilux_cli.commands.control:pause_command",
+                "Pause a durable job that runs in another process."),
+    LazyCommand("cancel", "routilux_cli.commands.control:cancel_command",
+                "Cancel a durable job that runs in another process."),
     LazyCommand("validate", "routilux_cli.commands.validate:validate_command",
                 "Check a flow file and report every problem at once, each with its location."),
     LazyCommand("graph", "routilux_cli.commands.graph:graph_command",
                 "Write the graph of a flow file: Mermaid, D2 or DOT text, or an SVG/PNG image "
                 "through Graphviz."),
     LazyCommand("inspect", "routilux_cli.commands.inspect:inspect_command",
-                "Show a saved job: status, per-routine states, errors and execution history."),
+                "Show a job: status, per-routine states, errors and execution history."),
     LazyCommand("plugins", "routilux_cli.commands.plugins:plugins_command",
                 "List every plugin: built-ins and discovered ones, including failed and disabled ones."),
     LazyCommand("describe", "routilux_cli.commands.describe:describe",
@@ -56,7 +63,9 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     # The installed metadata, read without importing routilux (that costs ~150 ms).
     core_version = distribution_version("routilux-core")
     if core_version is None:  # not installed as a distribution (a source tree on sys.path)
-        from routilux import __version__ as core_version
+        import routilux
+
+        core_version = routilux.__version__
     click.echo(f"routilux {core_version} (routilux-cli {__version__})")
     ctx.exit()
 
@@ -65,4 +74,4 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the routilux version and exit.")
 def main() -> None:
-    """routilux: event-driven workflows. Run, resume, check, draw and inspect flow files."""
+    """routilux: event-driven workflows. Run, resume, check, draw and inspect flow files and their jobs."""

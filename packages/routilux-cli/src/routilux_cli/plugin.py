@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import RoutineSpec
 from routilux_cli.routines import FlowInput, FlowOutput
 
 
 @hookimpl
-def routilux_register_routines() -> List[RoutineSpec]:
+def routilux_register_routines() -> list[RoutineSpec]:
     """The two flow-file helper routines, named by their class names."""
     return [
         RoutineSpec(name="FlowInput", cls=FlowInput, category="flow_io",

@@ -7,7 +7,7 @@ to the job's output handler (``routilux run`` prints it).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from routilux.routine import Routine
 
@@ -32,7 +32,7 @@ class FlowInput(Routine):
         self.define_event("done", ["count"])
 
     def _on_trigger(self, **params: Any) -> None:
-        each: Optional[str] = self.get_config("each")
+        each: str | None = self.get_config("each")
         if each is None:
             self.emit("output", **params)
             self.emit("done", count=1)
@@ -60,7 +60,7 @@ class FlowOutput(Routine):
     def __init__(self) -> None:
         super().__init__()
         self.set_config(output_type="result", keys=None)
-        self.outputs: List[Dict[str, Any]] = []
+        self.outputs: list[dict[str, Any]] = []
         self.define_slot("input", self._on_input)
 
     def _on_input(self, **payload: Any) -> None:

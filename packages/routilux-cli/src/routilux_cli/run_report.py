@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from routilux import Flow, JobState
+from routilux_cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 __all__ = [
     "EXIT_FAILED",
@@ -27,10 +28,6 @@ __all__ = [
     "routine_rows",
     "to_jsonable",
 ]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 #: The columns of :func:`routine_rows` that are counts (summed over routines for the totals).
 _COUNTS = ("activations", "succeeded", "failed", "retries", "unhandled_errors", "accepted_errors", "queued")

@@ -13,6 +13,11 @@ rest is kept in the job), save it when asked and exit with 128 + the signal
 number (130, 143). The saved job carries ``shared_data["routilux_cli"]`` (the
 flow file, the params, the executor override), which is what
 ``routilux resume`` reads to rebuild the flow.
+
+A flow with a durable store (``flow.store``) journals its job there. Such a
+job can be paused from another process (``routilux pause JOB_ID``): the runner
+then waits, paused, for ``routilux resume JOB_ID`` (or a signal, which leaves
+the job paused in the store for ``routilux resume --store ...`` to continue).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import click
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -115,7 +121,8 @@ class JobRunner:
 
     ``console`` gets the progress lines, outputs and the summary table; with
     ``as_json`` the caller prints :meth:`summary` as JSON instead, and
-    ``console`` should be stderr.
+    ``console`` should be stderr. The line that says what runs is the caller's
+    to print, before this module (and rich with it) is imported.
     """
 
     flow: Flow
@@ -145,16 +152,28 @@ class JobRunner:
 
     def run(self, entry: str) -> int:
         """Execute the flow from ``entry`` with :attr:`params`; returns the exit status."""
-        self._say(f"Running flow '{self.flow.flow_id}' from {self.flow_file} "
-                  f"(entry: {entry}, executor: {self.flow.execution_strategy})")
         return self._drive(lambda: self.flow.execute(entry, entry_params=self.params))
 
     def resume(self, job: JobState) -> int:
         """Continue a saved (paused) job; returns the exit status."""
         self.output = OutputTail(self.console, start=len(job.output_log))
-        self._say(f"Resuming job {job.job_id} of flow '{self.flow.flow_id}' from {self.flow_file} "
-                  f"(status: {job.status}, pending activations: {len(job.pending_tasks)})")
         return self._drive(lambda: self.flow.resume(job))
+
+    def recover(self, recovered: Callable[[], JobState], outputs_before: int) -> int:
+        """Run on a durable job taken over from a dead process; returns the exit status.
+
+        Args:
+            recovered: takes the job over (``flow.recover``) and returns it, running.
+            outputs_before: how many outputs the job had logged before (they are not shown again).
+        """
+        self.output = OutputTail(self.console, start=outputs_before)
+        return self._drive(recovered)
+
+    @property
+    def store_url(self) -> str | None:
+        """The URL of the store the flow journals its jobs into (None: they live in memory only)."""
+        store = self.flow.store
+        return None if store is None else str(store.url)
 
     def _drive(self, start: Callable[[], JobState]) -> int:
         previous = {signum: signal.getsignal(signum) for signum in HANDLED_SIGNALS}
@@ -193,14 +212,31 @@ class JobRunner:
         return self.exit_status()
 
     def _wait(self, job: JobState) -> None:
-        """Wait until the job ends, pauses or a signal comes, printing outputs as they are logged."""
+        """Wait until the job ends, pauses or a signal comes, printing outputs as they are logged.
+
+        A durable job that pauses is waited for still: it can be resumed from another process.
+        """
+        settled = ("completed", "failed", "cancelled") if self.store_url else ("completed", "failed",
+                                                                              "cancelled", "paused")
+
         def done(_flow: Any, j: JobState) -> bool:
-            return self._interrupt.is_set() or j.status in ("completed", "failed", "cancelled", "paused")
+            return self._interrupt.is_set() or j.status in settled
 
         wait = JobState.wait_until_condition
+        status = job.status
         while not wait(self.flow, job, done, timeout=_POLL_S, check_interval=_POLL_S):
             self.output.poll(job)
+            if job.status != status:
+                status = job.status
+                self._say_remote_change(job)
         self.output.poll(job)
+
+    def _say_remote_change(self, job: JobState) -> None:
+        if job.status == "paused":
+            self._say(f"Job {job.job_id} paused; continue it with: routilux resume {job.job_id} "
+                      f"--store {self.store_url} (a signal leaves it paused in the store)")
+        elif job.status == "running":
+            self._say(f"Job {job.job_id} resumed")
 
     def _shutdown(self, wait: bool) -> None:
         """Stop the executor; a clean end waits (bounded) so a cluster closes before the interpreter."""
@@ -228,7 +264,10 @@ class JobRunner:
         self.output.poll(job)
         self._say(f"Job {job.job_id} paused with {len(job.pending_tasks)} pending activation(s)")
         if self.save_job is None:
-            self._say("Not saved (use --save-job PATH to keep a job for 'routilux resume')")
+            if self.store_url is not None:
+                self._say(f"Continue it with: routilux resume {job.job_id} --store {self.store_url}")
+            else:
+                self._say("Not saved (use --save-job PATH to keep a job for 'routilux resume')")
             return
         if self._save(job):
             self._say(f"Continue it with: routilux resume {self.save_job}")
@@ -301,6 +340,7 @@ class JobRunner:
             "retries": sum(row["retries"] for row in rows.values()),
             "interrupted_by": self.interrupted_by.name if self.interrupted_by is not None else None,
             "job_id": job.job_id if job is not None else None,
+            "store": self.store_url,
             "flow_id": self.flow.flow_id,
             "flow_file": str(self.flow_file),
             "routines": rows,
@@ -311,6 +351,13 @@ class JobRunner:
             "save_error": self.save_error,
         })
         return summary
+
+    def report(self) -> None:
+        """The run's report: :meth:`summary` as JSON on stdout with :attr:`as_json`, else the table."""
+        if self.as_json:
+            click.echo(json.dumps(self.summary(), indent=2, ensure_ascii=False))
+        else:
+            self.print_summary()
 
     def print_summary(self) -> None:
         """The summary table, retries, errors and the final status line, on :attr:`console`."""
@@ -327,4 +374,6 @@ class JobRunner:
                 self.console.print(Text(f"  {error['routine_id']}: {kind}{error['error']}"),
                                    soft_wrap=True, highlight=False)
         job_id = job.job_id if job is not None else "-"
+        if self.store_url is not None:
+            self._say(f"Journaled in {self.store_url}")
         self._say(f"Job {job_id} {outcome(job, rows).text} in {self.elapsed_s:.2f}s")

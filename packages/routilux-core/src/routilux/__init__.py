@@ -10,6 +10,11 @@ from typing import Any
 from routilux import builtin_routines as _builtin_routines
 from routilux.class_registry import register_serializable
 from routilux.connection import Connection
+from routilux.engine.activation import Activation
+from routilux.engine.executors.base import ActivationRunner, Executor
+from routilux.engine.journal import activation_key
+from routilux.engine.recovery import read_job as read_journaled_job
+from routilux.engine.remote import RemoteCall, RemoteResult
 from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler, ErrorStrategy
 from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
@@ -25,8 +30,7 @@ from routilux.output_handler import (
 from routilux.plugins.hookspecs import hookimpl, hookspec
 from routilux.routine import ExecutionContext, Routine
 from routilux.slot import Slot
-
-__version__ = "0.10.0"
+from routilux.store import DurableStore, SnapshotStore, open_store
 
 # Provided by the routilux-std-routines distribution, resolved on first use
 # through the routine registry (core never imports that distribution).
@@ -39,6 +43,8 @@ _ANALYSIS = (
 )
 
 __all__ = [
+    "Activation",
+    "ActivationRunner",
     "BaseFormatter",
     "CallbackOutputHandler",
     "Connection",
@@ -51,11 +57,14 @@ __all__ = [
     "ExecutionContext",
     "ExecutionRecord",
     "ExecutionTracker",
+    "Executor",
     "Flow",
     "JobState",
     "NullOutputHandler",
     "OutputHandler",
     "QueueOutputHandler",
+    "RemoteCall",
+    "RemoteResult",
     "Routine",
     "RoutineAnalyzer",
     "RoutineStats",
@@ -63,18 +72,32 @@ __all__ = [
     "Slot",
     "WorkflowAnalyzer",
     "WorkflowD2Formatter",
+    "DurableStore",
+    "SnapshotStore",
     "__version__",
     "analyze_routine_file",
+    "activation_key",
     "analyze_workflow",
     "hookimpl",
     "hookspec",
+    "open_store",
+    "read_journaled_job",
     "register_serializable",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # Read from the installed distribution's metadata on first use: importlib.metadata
+        # costs milliseconds that most imports of routilux never need.
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("routilux-core")
+        except PackageNotFoundError:  # the sources used without installing them
+            return "0+unknown"
     if name in _STD_ROUTINES:
-        return _builtin_routines._resolve(name)
+        return getattr(_builtin_routines, name)
     if name in _ANALYSIS:
         import routilux.analysis
 

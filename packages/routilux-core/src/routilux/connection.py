@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from routilux.serialization._values import check_type, field, require_mapping
+from routilux.serialization.values import check_type, field, require_mapping
 
 if TYPE_CHECKING:
     from routilux.event import Event
@@ -30,9 +31,9 @@ class Connection:
 
     def __init__(
         self,
-        source_event: Optional["Event"] = None,
-        target_slot: Optional["Slot"] = None,
-        param_mapping: Optional[Dict[str, str]] = None,
+        source_event: Event | None = None,
+        target_slot: Slot | None = None,
+        param_mapping: dict[str, str] | None = None,
     ) -> None:
         if param_mapping is not None and not isinstance(param_mapping, dict):
             raise TypeError(
@@ -40,11 +41,11 @@ class Connection:
             )
         self.source_event = source_event
         self.target_slot = target_slot
-        self.param_mapping: Dict[str, str] = param_mapping or {}
+        self.param_mapping: dict[str, str] = param_mapping or {}
         if source_event is not None and target_slot is not None:
             source_event.connect(target_slot)
 
-    def _apply_mapping(self, data: Dict[str, Any]) -> Dict[str, Any]:
+    def _apply_mapping(self, data: dict[str, Any]) -> dict[str, Any]:
         mapping = self.param_mapping
         if not mapping:
             return data
@@ -55,7 +56,7 @@ class Connection:
                 out[key] = value
         return out
 
-    def activate(self, data: Dict[str, Any]) -> None:
+    def activate(self, data: dict[str, Any]) -> None:
         """Deliver ``data`` (mapped) to the target slot synchronously, with no job."""
         if self.target_slot is None:
             raise ValueError(f"{self!r} has no target slot to activate")
@@ -66,12 +67,12 @@ class Connection:
         if self.source_event is not None and self.target_slot is not None:
             self.source_event.disconnect(self.target_slot)
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """``{"_type": "Connection", "param_mapping", "_source_event_name", "_target_slot_name"}``
         (the name keys only for ends that exist; ``Flow.serialize`` adds the routine ids)."""
         return serialize_connection(self)
 
-    def deserialize(self, data: Dict[str, Any]) -> "Connection":
+    def deserialize(self, data: dict[str, Any]) -> Connection:
         """Restore ``param_mapping``; the reference keys are kept as private attributes.
 
         The ends are not linked here: ``Flow.deserialize`` (or the caller) sets them.
@@ -86,8 +87,8 @@ class Connection:
 # The readers are also used by ``Flow.deserialize``, which links the ends itself.
 
 
-def serialize_connection(connection: "Connection") -> Dict[str, Any]:
-    data: Dict[str, Any] = {"_type": "Connection", "param_mapping": dict(connection.param_mapping)}
+def serialize_connection(connection: Connection) -> dict[str, Any]:
+    data: dict[str, Any] = {"_type": "Connection", "param_mapping": dict(connection.param_mapping)}
     if connection.source_event is not None:
         data["_source_event_name"] = connection.source_event.name
     if connection.target_slot is not None:
@@ -95,7 +96,7 @@ def serialize_connection(connection: "Connection") -> Dict[str, Any]:
     return data
 
 
-def read_param_mapping(data: Mapping[str, Any], what: str) -> Dict[str, str]:
+def read_param_mapping(data: Mapping[str, Any], what: str) -> dict[str, str]:
     mapping = field(data, "param_mapping", Mapping, what, default={}, nullable=True) or {}
     for key, value in mapping.items():
         if not isinstance(key, str) or not isinstance(value, str):
@@ -106,9 +107,9 @@ def read_param_mapping(data: Mapping[str, Any], what: str) -> Dict[str, str]:
     return dict(mapping)
 
 
-def read_connection_references(data: Mapping[str, Any], what: str) -> Dict[str, str]:
+def read_connection_references(data: Mapping[str, Any], what: str) -> dict[str, str]:
     """The reference keys present with a non-empty string value."""
-    refs: Dict[str, str] = {}
+    refs: dict[str, str] = {}
     for key in CONNECTION_REFERENCE_KEYS:
         value = data.get(key)
         if value is None or value == "":
@@ -121,7 +122,7 @@ def read_connection_references(data: Mapping[str, Any], what: str) -> Dict[str, 
     return refs
 
 
-def deserialize_connection(connection: "Connection", data: Any, what: str = "Connection") -> "Connection":
+def deserialize_connection(connection: Connection, data: Any, what: str = "Connection") -> Connection:
     """Restore the mapping and keep the reference keys as private attributes (ends are not linked)."""
     data = require_mapping(data, what)
     check_type(data, "Connection", what, required=False)

@@ -8,7 +8,7 @@ module needs nothing else from routilux to build its answer.
 from __future__ import annotations
 
 import enum
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -34,10 +34,10 @@ class ErrorContext:
     """
 
     routine: Any
-    routine_id: Optional[str]
+    routine_id: str | None
     flow: Any
     job_state: Any = None
-    attempt: Optional[int] = None
+    attempt: int | None = None
 
 
 @attrs.frozen(kw_only=True)

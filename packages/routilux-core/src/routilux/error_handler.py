@@ -1,7 +1,7 @@
 """Error strategies and the ErrorHandler that applies one to a routine or a flow.
 
 The four 0.10 strategies (stop, continue, retry, skip) are plugins like any
-other: ``routilux.strategies`` registers them through the error-strategy hook,
+other: ``routilux.error_strategies`` registers them through the error-strategy hook,
 and a third-party strategy is selected by its registered name. A strategy's
 ``decide(handler, error, context)`` returns an :class:`ErrorDecision`; the
 engine acts on its ``action``.
@@ -12,10 +12,11 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from typing import Any, Dict, Mapping, Optional, Tuple, Type, Union
+from collections.abc import Mapping
+from typing import Any
 
 from routilux.error_decision import ErrorAction, ErrorContext, ErrorDecision
-from routilux.serialization._values import check_type, field, non_negative, require_mapping
+from routilux.serialization.values import check_type, field, non_negative, require_mapping
 
 __all__ = [
     "ErrorAction",
@@ -38,7 +39,7 @@ class ErrorStrategy(enum.Enum):
     SKIP = "skip"
 
 
-def _strategy_from(value: Union[ErrorStrategy, str]) -> Union[ErrorStrategy, str]:
+def _strategy_from(value: ErrorStrategy | str) -> ErrorStrategy | str:
     if isinstance(value, ErrorStrategy):
         return value
     if not isinstance(value, str):
@@ -70,18 +71,18 @@ class ErrorHandler:
 
     def __init__(
         self,
-        strategy: Union[ErrorStrategy, str] = "stop",
+        strategy: ErrorStrategy | str = "stop",
         max_retries: int = 3,
         retry_delay: float = 1.0,
         retry_backoff: float = 2.0,
-        retryable_exceptions: Optional[Tuple[Type[BaseException], ...]] = None,
+        retryable_exceptions: tuple[type[BaseException], ...] | None = None,
         is_critical: bool = False,
     ) -> None:
         self.strategy = _strategy_from(strategy)
         self.max_retries = max_retries
         self.retry_delay = retry_delay
         self.retry_backoff = retry_backoff
-        self.retryable_exceptions: Tuple[Type[BaseException], ...] = retryable_exceptions or (Exception,)
+        self.retryable_exceptions: tuple[type[BaseException], ...] = retryable_exceptions or (Exception,)
         self.is_critical = is_critical
         self.retry_count = 0
 
@@ -110,7 +111,7 @@ class ErrorHandler:
         self,
         error: BaseException,
         routine: Any,
-        routine_id: Optional[str],
+        routine_id: str | None,
         flow: Any,
         job_state: Any = None,
         context: Any = None,
@@ -132,11 +133,11 @@ class ErrorHandler:
             time.sleep(decision.delay)
         return decision.proceed
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """The handler's settings, the strategy as its name; ``retryable_exceptions`` is not stored."""
         return serialize_error_handler(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ErrorHandler":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> ErrorHandler:
         """Restore the settings; the strategy name becomes the enum (or a plugin strategy name)."""
         return deserialize_error_handler(self, data)
 
@@ -149,7 +150,7 @@ class ErrorHandler:
 _NUMBER = (int, float)
 
 
-def serialize_error_handler(handler: "ErrorHandler") -> Dict[str, Any]:
+def serialize_error_handler(handler: ErrorHandler) -> dict[str, Any]:
     return {
         "_type": "ErrorHandler",
         "strategy": handler.strategy_name,
@@ -162,8 +163,8 @@ def serialize_error_handler(handler: "ErrorHandler") -> Dict[str, Any]:
 
 
 def deserialize_error_handler(
-    handler: "ErrorHandler", data: Any, what: str = "ErrorHandler"
-) -> "ErrorHandler":
+    handler: ErrorHandler, data: Any, what: str = "ErrorHandler"
+) -> ErrorHandler:
     """Restore ``handler`` from ``data``, changing nothing unless all of it is valid."""
     data = require_mapping(data, what)
     check_type(data, "ErrorHandler", what, required=False)
@@ -196,7 +197,7 @@ def deserialize_error_handler(
     return handler
 
 
-def _optional_error_handler(data: Mapping[str, Any], key: str, what: str) -> Optional["ErrorHandler"]:
+def optional_error_handler(data: Mapping[str, Any], key: str, what: str) -> ErrorHandler | None:
     """A new handler restored from ``data[key]``, or None when that is absent or None."""
     raw = data.get(key)
     if raw is None:
@@ -205,7 +206,7 @@ def _optional_error_handler(data: Mapping[str, Any], key: str, what: str) -> Opt
 
 
 def apply_side_effects(
-    decision: ErrorDecision, error: BaseException, routine_id: Optional[str], job_state: Any
+    decision: ErrorDecision, error: BaseException, routine_id: str | None, job_state: Any
 ) -> None:
     """The job records a decision leaves: CONTINUE notes the error, SKIP marks the routine."""
     if job_state is None or routine_id is None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
 
-from routilux.serialization._values import check_type, copy_data, field, parse_datetime, require_mapping
+from routilux.serialization.values import check_type, copy_data, field, parse_datetime, require_mapping
 
 __all__ = ["ExecutionRecord", "deserialize_record", "read_record", "serialize_record"]
 
@@ -19,26 +20,26 @@ class ExecutionRecord:
         self,
         routine_id: str = "",
         event_name: str = "",
-        data: Optional[Dict[str, Any]] = None,
-        timestamp: Optional[datetime] = None,
+        data: dict[str, Any] | None = None,
+        timestamp: datetime | None = None,
     ) -> None:
         self.routine_id = routine_id
         self.event_name = event_name
-        self.data: Dict[str, Any] = data or {}
+        self.data: dict[str, Any] = data or {}
         self.timestamp: datetime = timestamp if timestamp is not None else datetime.now()
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """``{"_type": "ExecutionRecord", "routine_id", "event_name", "data", "timestamp": <iso>}``."""
         return serialize_record(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ExecutionRecord":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> ExecutionRecord:
         return deserialize_record(self, data)
 
     def __repr__(self) -> str:
         return f"ExecutionRecord[{self.routine_id}.{self.event_name}@{self.timestamp}]"
 
 
-def serialize_record(record: ExecutionRecord) -> Dict[str, Any]:
+def serialize_record(record: ExecutionRecord) -> dict[str, Any]:
     return {
         "_type": "ExecutionRecord",
         "routine_id": record.routine_id,

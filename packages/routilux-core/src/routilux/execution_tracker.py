@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import collections
 import time
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 
-from routilux.serialization._values import (
+from routilux.serialization.values import (
     check_type,
     copy_data,
     field,
@@ -22,7 +23,7 @@ DEFAULT_EVENT_LIMIT = 1000
 
 # Either (ts, source_id, event_name, target_id, data) from record_event(), or the engine's
 # cheaper (ts, event, first_target_slot, data), named only when read.
-_EventRecord = Tuple[Any, ...]
+_EventRecord = tuple[Any, ...]
 
 
 class ExecutionTracker:
@@ -36,34 +37,35 @@ class ExecutionTracker:
         self,
         flow_id: str = "",
         *,
-        event_limit: Optional[int] = DEFAULT_EVENT_LIMIT,
-        routine_ids: Optional[Mapping[Any, str]] = None,
+        event_limit: int | None = DEFAULT_EVENT_LIMIT,
+        routine_ids: Mapping[Any, str] | None = None,
     ) -> None:
         self.flow_id = flow_id
         # routine -> its id in the flow (the flow's live table): events name routines by it.
         self.routine_ids: Mapping[Any, str] = routine_ids if routine_ids is not None else {}
-        self.routine_executions: Dict[str, List[Dict[str, Any]]] = {}
-        self.performance_metrics: Dict[str, Any] = {}
-        self._events: Deque[_EventRecord] = collections.deque(maxlen=event_limit)
-        self._started: Dict[int, float] = {}
+        self.routine_executions: dict[str, list[dict[str, Any]]] = {}
+        self.performance_metrics: dict[str, Any] = {}
+        #: The engine appends one compact ``(time, event, first slot, data)`` tuple per emit.
+        self.emit_log: collections.deque[_EventRecord] = collections.deque(maxlen=event_limit)
+        self._started: dict[int, float] = {}
 
     @property
-    def event_flow(self) -> List[Dict[str, Any]]:
+    def event_flow(self) -> list[dict[str, Any]]:
         ids = self.routine_ids
-        return [_event_dict(record, ids) for record in list(self._events)]
+        return [_event_dict(record, ids) for record in list(self.emit_log)]
 
     @event_flow.setter
-    def event_flow(self, records: List[Dict[str, Any]]) -> None:
-        self._events.clear()
+    def event_flow(self, records: list[dict[str, Any]]) -> None:
+        self.emit_log.clear()
         for record in records:
             stamp = record.get("timestamp")
             ts = datetime.fromisoformat(stamp).timestamp() if isinstance(stamp, str) else time.time()
-            self._events.append(
+            self.emit_log.append(
                 (ts, record.get("source_routine_id"), record.get("event_name", ""),
                  record.get("target_routine_id"), record.get("data"))
             )
 
-    def record_routine_start(self, routine_id: str, params: Optional[Dict[str, Any]] = None) -> None:
+    def record_routine_start(self, routine_id: str, params: dict[str, Any] | None = None) -> None:
         record = {
             "routine_id": routine_id,
             "start_time": datetime.now().isoformat(),
@@ -74,7 +76,7 @@ class ExecutionTracker:
         self.routine_executions.setdefault(routine_id, []).append(record)
 
     def record_routine_end(
-        self, routine_id: str, status: str = "completed", result: Any = None, error: Optional[str] = None
+        self, routine_id: str, status: str = "completed", result: Any = None, error: str | None = None
     ) -> None:
         """Close the latest record of ``routine_id``; does nothing if it has none."""
         records = self.routine_executions.get(routine_id)
@@ -99,14 +101,14 @@ class ExecutionTracker:
 
     def record_event(
         self,
-        source_routine_id: Optional[str],
+        source_routine_id: str | None,
         event_name: str,
-        target_routine_id: Optional[str] = None,
-        data: Optional[Dict[str, Any]] = None,
+        target_routine_id: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
-        self._events.append((time.time(), source_routine_id, event_name, target_routine_id, data))
+        self.emit_log.append((time.time(), source_routine_id, event_name, target_routine_id, data))
 
-    def get_routine_performance(self, routine_id: str) -> Optional[Dict[str, Any]]:
+    def get_routine_performance(self, routine_id: str) -> dict[str, Any] | None:
         records = self.routine_executions.get(routine_id)
         if not records:
             return None
@@ -124,7 +126,7 @@ class ExecutionTracker:
             "max_execution_time": max(times) if times else 0,
         }
 
-    def get_flow_performance(self) -> Dict[str, Any]:
+    def get_flow_performance(self) -> dict[str, Any]:
         averages = []
         for routine_id in self.routine_executions:
             perf = self.get_routine_performance(routine_id)
@@ -133,30 +135,30 @@ class ExecutionTracker:
         total = sum(averages)
         return {
             "total_routines": len(self.routine_executions),
-            "total_events": len(self._events),
+            "total_events": len(self.emit_log),
             "total_execution_time": total,
             "avg_routine_time": total / len(averages) if averages else 0,
         }
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """``flow_id``, ``routine_executions``, ``event_flow`` and ``performance_metrics``."""
         return serialize_tracker(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "ExecutionTracker":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> ExecutionTracker:
         return deserialize_tracker(self, data)
 
     def __repr__(self) -> str:
         return f"ExecutionTracker[{self.flow_id}]"
 
 
-def _routine_name(routine: Any, ids: Mapping[Any, str]) -> Optional[str]:
+def _routine_name(routine: Any, ids: Mapping[Any, str]) -> str | None:
     """The routine's id in the flow, else its own ``_id`` (a routine outside the flow)."""
     if routine is None:
         return None
     return ids.get(routine) or getattr(routine, "_id", None)
 
 
-def _event_dict(record: _EventRecord, ids: Mapping[Any, str]) -> Dict[str, Any]:
+def _event_dict(record: _EventRecord, ids: Mapping[Any, str]) -> dict[str, Any]:
     if len(record) == 4:
         ts, event, slot, data = record
         source = _routine_name(event.routine, ids)
@@ -176,7 +178,7 @@ def _event_dict(record: _EventRecord, ids: Mapping[Any, str]) -> Dict[str, Any]:
 # -- serialized form ---------------------------------------------------------------------------
 
 
-def serialize_tracker(tracker: "ExecutionTracker") -> Dict[str, Any]:
+def serialize_tracker(tracker: ExecutionTracker) -> dict[str, Any]:
     return {
         "_type": "ExecutionTracker",
         "flow_id": tracker.flow_id,
@@ -186,7 +188,7 @@ def serialize_tracker(tracker: "ExecutionTracker") -> Dict[str, Any]:
     }
 
 
-def deserialize_tracker(tracker: "ExecutionTracker", data: Any) -> "ExecutionTracker":
+def deserialize_tracker(tracker: ExecutionTracker, data: Any) -> ExecutionTracker:
     what = "ExecutionTracker"
     data = require_mapping(data, what)
     check_type(data, "ExecutionTracker", what, required=False)

@@ -18,8 +18,6 @@ is none of :data:`STATUSES` follows the row ``other``.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import attrs
 
 __all__ = [
@@ -81,7 +79,7 @@ class Rule:
     """
 
     text: str
-    then: Optional[str] = None
+    then: str | None = None
     refused: str = ""
 
 
@@ -202,7 +200,7 @@ def row_of(status: str, *, in_flight_here: bool) -> str:
     return status if status in TABLE else OTHER
 
 
-def transition(job_id: str, status: str, call: str, *, in_flight_here: bool = True) -> Optional[str]:
+def transition(job_id: str, status: str, call: str, *, in_flight_here: bool = True) -> str | None:
     """The status a job in ``status`` has after ``call`` (None: unchanged).
 
     Raises:

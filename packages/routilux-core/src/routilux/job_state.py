@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import collections
-import logging
 import os
 import threading
 import uuid
 import warnings
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any
 
-from routilux import job_waiting
 from routilux.class_registry import register_serializable
 from routilux.execution_record import ExecutionRecord
-from routilux.job_state_data import deserialize_job, serialize_job
+from routilux.job_effects import EffectLog
+from routilux.job_state_codec import deserialize_job, serialize_job
 from routilux.job_stats import RoutineStats, Tallies
+from routilux.job_waiting import EngineRun, wait_for_completion, wait_until_condition
 from routilux.serialization.files import read_data, write_data
 
 __all__ = ["DEFAULT_HISTORY_LIMIT", "ExecutionRecord", "JobState", "register_serializable"]
-
-logger = logging.getLogger(__name__)
 
 #: Emit records kept per job by default; older ones are dropped first.
 DEFAULT_HISTORY_LIMIT = 1000
 
 # (timestamp from time.time(), routine_id, event_name, data): appended by the engine per emit.
-_EmitRecord = Tuple[float, str, str, Dict[str, Any]]
+EmitRecord = tuple[float, str, str, dict[str, Any]]
 
 
 class JobState:
@@ -46,65 +45,61 @@ class JobState:
     ``output_log``) is changed only while holding :attr:`lock`, by the methods
     of this class and by the engine, and a snapshot copies them all while
     holding it, so it is one consistent picture and can never meet a container
-    in the middle of a change. The lock is an ``RLock`` and nobody waits while
-    holding it, so it costs an uncontended acquire per change. The one
-    exception is the engine's per-emit history record, appended on the hot
-    path without the lock: it goes to a ``collections.deque`` whose
-    ``append`` and ``copy`` are each one C call, which cannot interleave.
+    in the middle of a change (an uncontended ``RLock`` acquire per change).
+    The engine's per-emit history record is appended without the lock, to a
+    ``collections.deque`` whose ``append`` and ``copy`` are one C call each.
     Code that changes the containers directly (``job.shared_data[k] = v``)
-    from several threads should hold ``job.lock`` while it does; values are
-    copied, not locked, so data a handler keeps changing after handing it to
-    the job is copied as it is at that moment.
+    from several threads should hold ``job.lock``; values are copied as they
+    are at the snapshot, not locked.
+
+    The history is kept in two parts, merged when read: ``records``
+    (:class:`ExecutionRecord` objects from :meth:`record_execution`) and
+    ``emit_log``, the engine's compact ``(time.time(), routine_id,
+    event_name, data)`` tuple per emit (None when the history limit is 0).
+    ``engine_run`` is the engine's bookkeeping of the job while an engine of
+    this process accounts for it (None otherwise: built by hand or loaded);
+    it is not part of the record and is never serialized. ``journal`` is set
+    while the job is durable (its flow has a store): every change made
+    through the methods of this class is also handed to it, so that the
+    store's journal holds it (changes made to the containers directly are
+    not journaled; the kinds are listed in :mod:`routilux.job_effects`).
     """
 
-    def __init__(self, flow_id: str = "", *, history_limit: Optional[int] = DEFAULT_HISTORY_LIMIT) -> None:
+    def __init__(self, flow_id: str = "", *, history_limit: int | None = DEFAULT_HISTORY_LIMIT) -> None:
         now = datetime.now()
         #: Held while the job's containers change and while a snapshot copies them.
         self.lock = threading.RLock()
-        # Created by the first pause that waits (most jobs never pause); notified under ``lock``
-        # on every change of the engine's view of the job: pause settled, resume, cancel, end.
-        self._changed: Optional[threading.Condition] = None
+        #: Notified (under ``lock``) on every change of the job's status and when its pause settles.
+        self.changed = threading.Condition(self.lock)
+        self.engine_run: EngineRun | None = None
+        self.journal: EffectLog | None = None
         #: The engine's per-routine counters of this job (read them with routine_stats()).
         self.tallies = Tallies()
         self.flow_id = flow_id
         self.job_id = str(uuid.uuid4())
         self.status = "pending"
-        self.current_routine_id: Optional[str] = None
-        self.routine_states: Dict[str, Dict[str, Any]] = {}
+        self.current_routine_id: str | None = None
+        self.routine_states: dict[str, dict[str, Any]] = {}
         self.created_at = now
         self._updated_at = now
-        self.pause_points: List[Dict[str, Any]] = []
-        self.pending_tasks: List[Dict[str, Any]] = []
-        self.deferred_events: List[Dict[str, Any]] = []
-        self.shared_data: Dict[str, Any] = {}
-        self.shared_log: List[Dict[str, Any]] = []
-        self.output_log: List[Dict[str, Any]] = []
+        self.pause_points: list[dict[str, Any]] = []
+        self.pending_tasks: list[dict[str, Any]] = []
+        self.deferred_events: list[dict[str, Any]] = []
+        self.shared_data: dict[str, Any] = {}
+        self.shared_log: list[dict[str, Any]] = []
+        self.output_log: list[dict[str, Any]] = []
         self.output_handler: Any = None
-        self._records: List[ExecutionRecord] = []
-        self._emits: Optional[Deque[_EmitRecord]] = None
+        self.records: list[ExecutionRecord] = []
+        self.emit_log: collections.deque[EmitRecord] | None = None
         self.set_history_limit(history_limit)
-        self._detach()
 
-    def _detach(self) -> None:
-        """Forget any engine: nothing of this job is in flight in this process."""
-        # Engine bookkeeping. One token per unit of work in flight (the entry
-        # handler, each queued, running or held activation); None when no engine
-        # here accounts for the job. List append/pop are atomic, so counting
-        # needs no lock; the status changes around it are made under ``lock``.
-        self._inflight: Optional[List[None]] = None
-        self._finished = False  # the engine has completed the job (until a resume)
-        self._settled = threading.Event()
-        self._gate: Optional[str] = None  # None, "paused", "cancelled" or "stopped"
-        self._held: List[Any] = []
-
-    def _notify(self) -> None:
-        """Wake the pauses waiting on this job (the caller holds ``lock``)."""
-        if self._changed is not None:
-            self._changed.notify_all()
+    def notify_changed(self) -> None:
+        """Wake everyone waiting on :attr:`changed` (the caller holds ``lock``)."""
+        self.changed.notify_all()
 
     # -- figures -------------------------------------------------------------------------
 
-    def routine_stats(self) -> Dict[str, RoutineStats]:
+    def routine_stats(self) -> dict[str, RoutineStats]:
         """The engine's figures per routine id of the flow: activations, outcomes, errors, time.
 
         A consistent copy, safe to call from any thread while the job runs.
@@ -114,7 +109,7 @@ class JobState:
 
     # -- history ------------------------------------------------------------------------
 
-    def set_history_limit(self, limit: Optional[int]) -> None:
+    def set_history_limit(self, limit: int | None) -> None:
         """Keep at most ``limit`` emit records (0: none, None: unbounded).
 
         The newest existing records are kept up to the new limit; 0 drops them all.
@@ -122,23 +117,25 @@ class JobState:
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
             raise ValueError(f"history_limit must be a non-negative int or None, got {limit!r}")
         with self.lock:
-            old = self._emits
-            self._emits = None if limit == 0 else collections.deque(old or (), maxlen=limit)
+            old = self.emit_log
+            self.emit_log = None if limit == 0 else collections.deque(old or (), maxlen=limit)
 
     def record_execution(
-        self, routine_id: str, event_name: str, data: Optional[Dict[str, Any]] = None
+        self, routine_id: str, event_name: str, data: dict[str, Any] | None = None
     ) -> None:
         """Append a record timestamped now."""
         record = ExecutionRecord(routine_id, event_name, data)
         with self.lock:
-            self._records.append(record)
+            self.records.append(record)
             self._updated_at = record.timestamp
+        if self.journal is not None:
+            self.journal.effect("record", [routine_id, event_name, data, record.timestamp.timestamp()])
 
-    def get_execution_history(self, routine_id: Optional[str] = None) -> List[ExecutionRecord]:
+    def get_execution_history(self, routine_id: str | None = None) -> list[ExecutionRecord]:
         """The history sorted by timestamp, optionally only that of ``routine_id``."""
         with self.lock:
-            records = list(self._records)
-            emits = self._emits.copy() if self._emits else ()
+            records = list(self.records)
+            emits = self.emit_log.copy() if self.emit_log else ()
         if emits:
             from_ts = datetime.fromtimestamp
             records.extend(ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in emits)
@@ -148,20 +145,20 @@ class JobState:
         return records
 
     @property
-    def execution_history(self) -> List[ExecutionRecord]:
+    def execution_history(self) -> list[ExecutionRecord]:
         """All records, oldest first (a new list on each read)."""
         return self.get_execution_history()
 
     @execution_history.setter
-    def execution_history(self, records: List[ExecutionRecord]) -> None:
+    def execution_history(self, records: list[ExecutionRecord]) -> None:
         with self.lock:
-            self._records = list(records)
-            if self._emits is not None:
-                self._emits.clear()
+            self.records = list(records)
+            if self.emit_log is not None:
+                self.emit_log.clear()
 
     @property
     def updated_at(self) -> datetime:
-        emits = self._emits
+        emits = self.emit_log
         if emits:
             try:
                 last = datetime.fromtimestamp(emits[-1][0])
@@ -175,29 +172,34 @@ class JobState:
     def updated_at(self, value: datetime) -> None:
         self._updated_at = value
 
-    def _touch(self) -> None:
+    def touch(self) -> None:
+        """Set ``updated_at`` to now."""
         self._updated_at = datetime.now()
 
     # -- routine states -----------------------------------------------------------------
 
-    def update_routine_state(self, routine_id: str, state: Dict[str, Any]) -> None:
+    def update_routine_state(self, routine_id: str, state: dict[str, Any]) -> None:
         """Replace the state of ``routine_id`` with a copy of ``state``."""
         copied = dict(state)
         with self.lock:
             self.routine_states[routine_id] = copied
-            self._touch()
+            self.touch()
+        if self.journal is not None:
+            self.journal.effect("state", [routine_id, copied])
 
-    def get_routine_state(self, routine_id: str) -> Optional[Dict[str, Any]]:
+    def get_routine_state(self, routine_id: str) -> dict[str, Any] | None:
         return self.routine_states.get(routine_id)
 
-    def _has_failed_routine(self) -> bool:
+    def has_failed_routine(self) -> bool:
+        """Whether a routine state says ``failed`` or ``error`` (a completing job then ends failed)."""
         with self.lock:
             states = list(self.routine_states.values())
         return any(isinstance(state, dict) and state.get("status") in ("failed", "error") for state in states)
 
     # -- status primitives (the engine decides when, through job_lifecycle) ---------------
 
-    def _set_paused(self, reason: str = "", checkpoint: Optional[Dict[str, Any]] = None) -> None:
+    def mark_paused(self, reason: str = "", checkpoint: dict[str, Any] | None = None) -> None:
+        """Record a pause point and set ``"paused"`` (no check: the lifecycle decides first)."""
         with self.lock:
             self.status = "paused"
             self.pause_points.append(
@@ -208,51 +210,67 @@ class JobState:
                     "checkpoint": checkpoint or {},
                 }
             )
-            self._touch()
+            self.touch()
 
-    def _set_running(self) -> None:
+    def mark_running(self) -> None:
+        """A paused job is ``"running"`` again; any other status is left as it is."""
         with self.lock:
             if self.status == "paused":
                 self.status = "running"
-                self._touch()
+                self.touch()
 
-    def _set_cancelled(self, reason: str = "") -> None:
+    def mark_failed(self) -> None:
+        """Set ``"failed"`` (no check: the lifecycle decides first)."""
+        with self.lock:
+            self.status = "failed"
+            self.touch()
+
+    def mark_cancelled(self, reason: str = "") -> None:
+        """Set ``"cancelled"``, keeping ``reason`` in the ``_cancellation`` routine state."""
         with self.lock:
             self.status = "cancelled"
             if reason:
                 self.routine_states["_cancellation"] = {"reason": reason}
-            self._touch()
+            self.touch()
+        if reason and self.journal is not None:
+            self.journal.effect("state", ["_cancellation", {"reason": reason}])
 
     # -- deferred events, shared data, outputs ---------------------------------------------
 
-    def add_deferred_event(self, routine_id: str, event_name: str, data: Dict[str, Any]) -> None:
+    def add_deferred_event(self, routine_id: str, event_name: str, data: dict[str, Any]) -> None:
         """Keep an emit for when the job is resumed."""
         entry = {"routine_id": routine_id, "event_name": event_name, "data": data,
                  "timestamp": datetime.now().isoformat()}
         with self.lock:
             self.deferred_events.append(entry)
-            self._touch()
+            self.touch()
+        if self.journal is not None:
+            self.journal.effect("deferred", entry)
 
     def update_shared_data(self, key: str, value: Any) -> None:
         with self.lock:
             self.shared_data[key] = value
-            self._touch()
+            self.touch()
+        if self.journal is not None:
+            self.journal.effect("shared", [key, value])
 
     def get_shared_data(self, key: str, default: Any = None) -> Any:
         return self.shared_data.get(key, default)
 
-    def append_to_shared_log(self, entry: Dict[str, Any]) -> None:
+    def append_to_shared_log(self, entry: dict[str, Any]) -> None:
         if not isinstance(entry, dict):
             raise ValueError(f"Entry must be a dictionary, got {type(entry).__name__}: {entry!r}")
         if "timestamp" not in entry:
             entry = {**entry, "timestamp": datetime.now().isoformat()}
         with self.lock:
             self.shared_log.append(entry)
-            self._touch()
+            self.touch()
+        if self.journal is not None:
+            self.journal.effect("shared_log", entry)
 
     def get_shared_log(
-        self, filter_func: Optional[Callable[[Dict[str, Any]], bool]] = None
-    ) -> List[Dict[str, Any]]:
+        self, filter_func: Callable[[dict[str, Any]], bool] | None = None
+    ) -> list[dict[str, Any]]:
         with self.lock:
             entries = list(self.shared_log)
         if filter_func is None:
@@ -262,7 +280,7 @@ class JobState:
     def set_output_handler(self, handler: Any) -> None:
         self.output_handler = handler
 
-    def send_output(self, routine_id: str, output_type: str, data: Dict[str, Any]) -> None:
+    def send_output(self, routine_id: str, output_type: str, data: dict[str, Any]) -> None:
         """Pass an output to the job's output handler (if any) and log it."""
         now = datetime.now()
         handler = self.output_handler
@@ -278,19 +296,21 @@ class JobState:
                  "timestamp": now.isoformat()}
         with self.lock:
             self.output_log.append(entry)
-            self._touch()
+            self.touch()
+        if self.journal is not None:
+            self.journal.effect("output", entry)
 
     # -- waiting ----------------------------------------------------------------------------
 
     @staticmethod
     def wait_for_completion(
         flow: Any,
-        job_state: "JobState",
-        timeout: Optional[float] = None,
+        job_state: JobState,
+        timeout: float | None = None,
         stability_checks: int = 5,
         check_interval: float = 0.1,
         stability_delay: float = 0.05,
-        progress_callback: Optional[Callable[[int, int, str], None]] = None,
+        progress_callback: Callable[[int, int, str], None] | None = None,
     ) -> bool:
         """Wait until ``job_state`` is completed, failed, cancelled or paused.
 
@@ -303,25 +323,25 @@ class JobState:
         ``check_interval`` and ``stability_delay`` are accepted for 0.10
         compatibility; completion is signalled by the engine, not polled.
         """
-        return job_waiting.wait_for_completion(job_state, timeout, progress_callback)
+        return wait_for_completion(job_state, timeout, progress_callback)
 
     @staticmethod
     def wait_until_condition(
         flow: Any,
-        job_state: "JobState",
-        condition: Callable[[Any, "JobState"], bool],
-        timeout: Optional[float] = None,
+        job_state: JobState,
+        condition: Callable[[Any, JobState], bool],
+        timeout: float | None = None,
         check_interval: float = 0.1,
-        progress_callback: Optional[Callable[[int, int, str], None]] = None,
+        progress_callback: Callable[[int, int, str], None] | None = None,
     ) -> bool:
         """Poll ``condition(flow, job_state)`` until it holds, the job ends, or ``timeout``."""
-        return job_waiting.wait_until_condition(
+        return wait_until_condition(
             flow, job_state, condition, timeout, check_interval, progress_callback
         )
 
     # -- serialization and files ----------------------------------------------------------------
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """Every field but the output handler, timestamps as ISO strings, plus the routine figures.
 
         Safe to call while the job runs: the containers are copied under
@@ -334,14 +354,15 @@ class JobState:
         """
         return serialize_job(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "JobState":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> JobState:
         """Restore every field from :meth:`serialize` data (``data`` is not changed).
 
         Raises ``ValueError``/``TypeError`` naming the field for malformed data.
         """
-        return deserialize_job(self, data)
+        deserialize_job(self, data)
+        return self
 
-    def save(self, filepath: "Union[str, os.PathLike[str]]", serializer: Any = None) -> None:
+    def save(self, filepath: str | os.PathLike[str], serializer: Any = None) -> None:
         """Write the job to ``filepath`` atomically (parent directories are created).
 
         ``serializer`` names a registered serializer plugin (or is a
@@ -353,7 +374,7 @@ class JobState:
         write_data(filepath, self.serialize(), serializer)
 
     @classmethod
-    def load(cls, filepath: "Union[str, os.PathLike[str]]", serializer: Any = None) -> "JobState":
+    def load(cls, filepath: str | os.PathLike[str], serializer: Any = None) -> JobState:
         """Read a job written by :meth:`save`.
 
         ``FileNotFoundError`` for a missing file; ``ValueError`` for a file that

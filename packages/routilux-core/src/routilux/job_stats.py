@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from routilux.serialization._values import non_negative, require_mapping
+from routilux.serialization.values import non_negative, require_mapping
 
 __all__ = ["COUNT_FIELDS", "SCRATCH", "RoutineStats", "Tallies", "Tally", "stats_from_data", "stats_to_data"]
 
@@ -74,7 +74,7 @@ class RoutineStats:
         return data
 
     @classmethod
-    def from_data(cls, routine_id: str, data: Any, what: str) -> "RoutineStats":
+    def from_data(cls, routine_id: str, data: Any, what: str) -> RoutineStats:
         """Read :meth:`to_data` output; missing figures are 0.
 
         Raises:

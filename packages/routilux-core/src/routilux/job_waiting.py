@@ -1,40 +1,65 @@
 """Waiting for a job: what ``JobState.wait_for_completion`` and ``wait_until_condition`` do.
 
 Waiting is purely observational: the engine sets a job's status the moment its
-last activation ends (or its pause completes) and signals ``job._settled``; a
-waiter only watches that signal, never starts or runs work.
+last activation ends (or its pause completes), marks its run settled and
+notifies ``job.changed``; a waiter only watches for that, never starts or runs
+work. This module sits below :mod:`routilux.job_state` and sees a job only
+through the :class:`WaitableJob` protocol.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from routilux.job_lifecycle import FINAL_STATUSES, SETTLED_STATUSES, SNAPSHOT, row_of
 
-if TYPE_CHECKING:
-    from routilux.job_state import JobState
-
-__all__ = ["wait_for_completion", "wait_until_condition"]
+__all__ = ["EngineRun", "WaitableJob", "wait_for_completion", "wait_until_condition"]
 
 logger = logging.getLogger("routilux.job_state")
 
 #: Seconds between two calls of a waiter's progress callback.
 PROGRESS_INTERVAL = 5.0
 
-Progress = Optional[Callable[[int, int, str], None]]
+Progress = Callable[[int, int, str], None] | None
 
 
-def _progress(job: "JobState", callback: Callable[[int, int, str], None]) -> None:
-    callback(len(job._held), len(job._inflight or ()), job.status)
+class EngineRun(Protocol):
+    """What a waiter reads of the engine's run of a job (``routilux.engine.job_run.JobRun``)."""
+
+    @property
+    def settled(self) -> bool: ...
+
+    def progress(self) -> tuple[int, int]: ...
 
 
-def wait_for_completion(job: "JobState", timeout: Optional[float], progress_callback: Progress) -> bool:
+class WaitableJob(Protocol):
+    """The parts of a JobState a waiter reads."""
+
+    status: str
+    changed: threading.Condition
+    engine_run: EngineRun | None
+
+
+def _settled(job: WaitableJob) -> bool:
+    run = job.engine_run
+    return job.status in FINAL_STATUSES or (run is not None and run.settled)
+
+
+def _report(job: WaitableJob, callback: Callable[[int, int, str], None]) -> None:
+    run = job.engine_run
+    held, in_flight = run.progress() if run is not None else (0, 0)
+    callback(held, in_flight, job.status)
+
+
+def wait_for_completion(job: WaitableJob, timeout: float | None, progress_callback: Progress) -> bool:
     """True once ``job`` is final or paused (and nothing of it runs), False at ``timeout``."""
-    if job._settled.is_set() or job.status in FINAL_STATUSES:
+    if _settled(job):
         return True
-    if job._inflight is None:  # no engine of this process accounts for the job
+    if job.engine_run is None:  # no engine of this process accounts for the job
         status = job.status
         if status in SETTLED_STATUSES:
             return True
@@ -42,8 +67,9 @@ def wait_for_completion(job: "JobState", timeout: Optional[float], progress_call
             logger.warning("%r is a snapshot of a running job; it cannot complete in this process", job)
             return False
     deadline = None if timeout is None else time.monotonic() + timeout
+    changed = job.changed
     while True:
-        wait: Optional[float] = None
+        wait: float | None = None
         if deadline is not None:
             wait = deadline - time.monotonic()
             if wait <= 0:
@@ -51,17 +77,18 @@ def wait_for_completion(job: "JobState", timeout: Optional[float], progress_call
                 return False
         if progress_callback is not None:
             wait = PROGRESS_INTERVAL if wait is None else min(wait, PROGRESS_INTERVAL)
-        if job._settled.wait(wait) or job.status in FINAL_STATUSES:
-            return True
+        with changed:
+            if changed.wait_for(lambda: _settled(job), wait):
+                return True
         if progress_callback is not None:
-            _progress(job, progress_callback)
+            _report(job, progress_callback)
 
 
 def wait_until_condition(
     flow: Any,
-    job: "JobState",
-    condition: Callable[[Any, "JobState"], bool],
-    timeout: Optional[float],
+    job: WaitableJob,
+    condition: Callable[[Any, Any], bool],
+    timeout: float | None,
     check_interval: float,
     progress_callback: Progress,
 ) -> bool:
@@ -76,6 +103,7 @@ def wait_until_condition(
 
     deadline = None if timeout is None else time.monotonic() + timeout
     last_progress = time.monotonic()
+    changed = job.changed
     while True:
         if holds():
             return True
@@ -86,5 +114,6 @@ def wait_until_condition(
             return False
         if progress_callback is not None and now - last_progress >= PROGRESS_INTERVAL:
             last_progress = now
-            _progress(job, progress_callback)
-        job._settled.wait(check_interval)
+            _report(job, progress_callback)
+        with changed:
+            changed.wait(check_interval)  # woken early by any change of the job's status

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any
 
 
 class OutputHandler(abc.ABC):
@@ -12,7 +13,7 @@ class OutputHandler(abc.ABC):
 
     @abc.abstractmethod
     def handle(
-        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: Optional[datetime] = None
+        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: datetime | None = None
     ) -> None:
         """Handle one output."""
 
@@ -24,7 +25,7 @@ class QueueOutputHandler(OutputHandler):
         self.queue = queue
 
     def handle(
-        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: Optional[datetime] = None
+        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: datetime | None = None
     ) -> None:
         self.queue.put(
             {
@@ -44,7 +45,7 @@ class CallbackOutputHandler(OutputHandler):
         self.callback = callback
 
     def handle(
-        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: Optional[datetime] = None
+        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: datetime | None = None
     ) -> None:
         self.callback(job_id, routine_id, output_type, data, timestamp or datetime.now())
 
@@ -53,6 +54,6 @@ class NullOutputHandler(OutputHandler):
     """Discards outputs."""
 
     def handle(
-        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: Optional[datetime] = None
+        self, job_id: str, routine_id: str, output_type: str, data: Any, timestamp: datetime | None = None
     ) -> None:
         return None

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
-from routilux._context import _current_job_state
 from routilux.error_handler import (
     ErrorHandler,
     ErrorStrategy,
-    _optional_error_handler,
+    optional_error_handler,
     serialize_error_handler,
 )
-from routilux.event import Event, _read_event
-from routilux.serialization._values import decode_value, encode_value, field, require_mapping
+from routilux.event import Event, read_event
+from routilux.job_context import current_job_state
 from routilux.serialization.callables import deserialize_callable
 from routilux.serialization.registry import ObjectRegistry
-from routilux.slot import MergeStrategy, Slot, _apply_slot, _read_slot, _SlotState
+from routilux.serialization.values import decode_value, encode_value, field, require_mapping
+from routilux.slot import MergeStrategy, Slot, SlotState, apply_slot, read_slot
 
 __all__ = ["ExecutionContext", "Routine", "_current_job_state"]
+
+#: The 0.10 name of :data:`routilux.job_context.current_job_state` (tests call ``.get(None)`` on it).
+_current_job_state = current_job_state
 
 # A process-wide counter keeps default ids unique (``hex(id(self))`` can repeat
 # once an object is garbage collected).
@@ -50,10 +54,10 @@ class Routine:
 
     def __init__(self) -> None:
         self._id: str = f"r{next(_ids)}"
-        self._slots: Dict[str, Slot] = {}
-        self._events: Dict[str, Event] = {}
-        self._config: Dict[str, Any] = {}
-        self._error_handler: Optional[ErrorHandler] = None
+        self._slots: dict[str, Slot] = {}
+        self._events: dict[str, Event] = {}
+        self._config: dict[str, Any] = {}
+        self._error_handler: ErrorHandler | None = None
         self._current_flow: Any = None
 
     # -- structure ---------------------------------------------------------------------
@@ -61,7 +65,7 @@ class Routine:
     def define_slot(
         self,
         name: str,
-        handler: Optional[Callable[..., Any]] = None,
+        handler: Callable[..., Any] | None = None,
         merge_strategy: MergeStrategy = "override",
     ) -> Slot:
         """Create the input slot ``name``; its handler's call shape is fixed here."""
@@ -71,7 +75,7 @@ class Routine:
         self._slots[name] = slot
         return slot
 
-    def define_event(self, name: str, output_params: Optional[List[str]] = None) -> Event:
+    def define_event(self, name: str, output_params: list[str] | None = None) -> Event:
         """Create the output event ``name``; ``output_params`` only documents its payload."""
         if name in self._events:
             raise ValueError(f"Event '{name}' already exists in {self!r}")
@@ -79,10 +83,10 @@ class Routine:
         self._events[name] = event
         return event
 
-    def get_slot(self, name: str) -> Optional[Slot]:
+    def get_slot(self, name: str) -> Slot | None:
         return self._slots.get(name)
 
-    def get_event(self, name: str) -> Optional[Event]:
+    def get_event(self, name: str) -> Event | None:
         return self._events.get(name)
 
     # -- configuration -------------------------------------------------------------------
@@ -93,16 +97,16 @@ class Routine:
     def get_config(self, key: str, default: Any = None) -> Any:
         return self._config.get(key, default)
 
-    def config(self) -> Dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         """A shallow copy of the configuration."""
         return dict(self._config)
 
     # -- error handling -------------------------------------------------------------------
 
-    def set_error_handler(self, error_handler: Optional[ErrorHandler]) -> None:
+    def set_error_handler(self, error_handler: ErrorHandler | None) -> None:
         self._error_handler = error_handler
 
-    def get_error_handler(self) -> Optional[ErrorHandler]:
+    def get_error_handler(self) -> ErrorHandler | None:
         return self._error_handler
 
     def set_as_optional(self, strategy: Any = None) -> None:
@@ -138,11 +142,12 @@ class Routine:
             )
         if flow is None:
             flow = self._current_flow
-        job_state = kwargs.pop("job_state", None)
         if flow is None:
-            event._deliver_now(kwargs)
-        else:
-            flow._route(event, kwargs, job_state if job_state is not None else _current_job_state.get())
+            event.send(None, kwargs)  # no flow: the connected slots receive it here and now
+            return
+        # Event.send's flow path, written out: one call less per emit on the hot path.
+        job_state = kwargs.pop("job_state", None)
+        flow.router.route(event, kwargs, job_state if job_state is not None else current_job_state.get())
 
     def _extract_input_data(self, data: Any = None, **kwargs: Any) -> Any:
         """The payload of a ``**kwargs`` handler: ``data``, else the one kwarg, else all of them."""
@@ -158,13 +163,13 @@ class Routine:
 
     # -- execution context -------------------------------------------------------------------
 
-    def get_execution_context(self) -> Optional[ExecutionContext]:
+    def get_execution_context(self) -> ExecutionContext | None:
         """The flow, job and id this routine runs under, or None outside a handler."""
         flow = getattr(self, "_current_flow", None)
-        job_state = _current_job_state.get()
+        job_state = current_job_state.get()
         if flow is None or job_state is None:
             return None
-        routine_id = flow._get_routine_id(self)
+        routine_id = flow.router.routine_id_of(self)
         if routine_id is None:
             return None
         return ExecutionContext(flow, job_state, routine_id)
@@ -189,7 +194,7 @@ class Routine:
 
     # -- serialization -----------------------------------------------------------------------
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """``{"_type": <class name>, "_id", "_config", "_error_handler", "_slots", "_events"}``.
 
         Callables (handlers, merge strategies, callables in the config) are
@@ -197,7 +202,7 @@ class Routine:
         """
         return serialize_routine(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Routine":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> Routine:
         """Restore this routine in place from :meth:`serialize` data.
 
         Slots and events that already exist (defined by ``__init__``) are kept
@@ -211,7 +216,7 @@ class Routine:
     def __call__(self, **kwargs: Any) -> None:
         """Deprecated no-op kept for 0.10 compatibility; flows call slots, not routines."""
 
-    def __getstate__(self) -> Dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:
         """Pickles without the current flow (threads and locks); events and slots come detached."""
         state = self.__dict__.copy()
         state["_current_flow"] = None
@@ -221,18 +226,17 @@ class Routine:
         return f"{type(self).__name__}[{self._id}]"
 
 
-def _in_flow(routine: "Routine") -> str:
+def _in_flow(routine: Routine) -> str:
     """`` (routine 'pay' of its flow)`` when the routine's current flow knows it, else ``""``."""
-    flow = getattr(routine, "_current_flow", None)
-    lookup = getattr(flow, "_get_routine_id", None)
-    routine_id = lookup(routine) if lookup is not None else None
+    router = getattr(getattr(routine, "_current_flow", None), "router", None)
+    routine_id = router.routine_id_of(routine) if router is not None else None
     return f" (routine {routine_id!r} of its flow)" if routine_id else ""
 
 
 # -- serialized form ---------------------------------------------------------------------------
 
 
-def serialize_routine(routine: "Routine") -> Dict[str, Any]:
+def serialize_routine(routine: Routine) -> dict[str, Any]:
     where = f"{routine!r}"
     handler = routine._error_handler
     return {
@@ -246,8 +250,8 @@ def serialize_routine(routine: "Routine") -> Dict[str, Any]:
 
 
 def deserialize_routine(
-    routine: "Routine", data: Any, registry: Any = None, what: Optional[str] = None
-) -> "Routine":
+    routine: Routine, data: Any, registry: Any = None, what: str | None = None
+) -> Routine:
     """Restore ``routine`` in place.
 
     Existing slots and events of the same name are kept and updated (so
@@ -270,23 +274,23 @@ def deserialize_routine(
     config = decode_value(
         field(data, "_config", Mapping, what, default={}), f"{what}, field '_config'", restore
     )
-    error_handler = _optional_error_handler(data, "_error_handler", what)
+    error_handler = optional_error_handler(data, "_error_handler", what)
     slots_data = field(data, "_slots", Mapping, what, default={})
-    slot_states: List[_SlotState] = []
+    slot_states: list[SlotState] = []
     for key, slot_data in slots_data.items():
         slot_what = f"{what}, slot {key!r}"
         if not isinstance(key, str):
             raise TypeError(f"{what}: field '_slots' has a non-string key {key!r:.80}")
-        state = _read_slot(slot_data, slot_what, scope, routine)
+        state = read_slot(slot_data, slot_what, scope, routine)
         if not state.name:
             state.name = key
         slot_states.append(state)
     events_data = field(data, "_events", Mapping, what, default={})
-    event_states: List[Tuple[str, List[str]]] = []
+    event_states: list[tuple[str, list[str]]] = []
     for key, event_data in events_data.items():
         if not isinstance(key, str):
             raise TypeError(f"{what}: field '_events' has a non-string key {key!r:.80}")
-        name, params = _read_event(event_data, f"{what}, event {key!r}")
+        name, params = read_event(event_data, f"{what}, event {key!r}")
         event_states.append((name or key, params))
 
     # Everything is read and checked: apply.
@@ -297,9 +301,9 @@ def deserialize_routine(
         slot = routine._slots.get(state.name)
         if slot is None:
             slot = routine._slots[state.name] = Slot(state.name, routine)
-            _apply_slot(slot, state, keep_handler=False)
+            apply_slot(slot, state, keep_handler=False)
         else:
-            _apply_slot(slot, state, keep_handler=True)
+            apply_slot(slot, state, keep_handler=True)
         slot.routine = routine
     for name, params in event_states:
         event = routine._events.get(name)

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Union
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from routilux._context import _current_job_state
-from routilux._dispatch import Invoker, make_invoker
-from routilux.serialization._values import check_type, decode_value, encode_value, field, require_mapping
+from routilux.handler_dispatch import Invoker, make_invoker
+from routilux.job_context import current_job_state
 from routilux.serialization.callables import deserialize_callable, serialize_callable
 from routilux.serialization.registry import ObjectRegistry
-
-if TYPE_CHECKING:
-    from routilux.event import Event
-    from routilux.routine import Routine
+from routilux.serialization.values import check_type, decode_value, encode_value, field, require_mapping
 
 logger = logging.getLogger(__name__)
 
-MergeStrategy = Union[str, Callable[[Dict[str, Any], Dict[str, Any]], Any], None]
+MergeStrategy = str | Callable[[dict[str, Any], dict[str, Any]], Any] | None
 
 
 class Slot:
@@ -28,19 +25,26 @@ class Slot:
     (``"override"``, ``"append"`` or a callable ``fn(old, new)``), and the
     merged dict is passed to the handler following the dispatch rules of the
     0.10 API. ``_data`` stays on the slot across calls and jobs.
+
+    ``routine`` is the owning :class:`~routilux.routine.Routine` and
+    ``connected_events`` its linked :class:`~routilux.event.Event` objects
+    (both typed loosely: those modules sit above this one). ``merge`` and
+    ``invoke`` are what the engine calls per activation: the merge chosen by
+    the strategy and the handler call shaped once by
+    :func:`~routilux.handler_dispatch.make_invoker`.
     """
 
     def __init__(
         self,
         name: str = "",
-        routine: Optional["Routine"] = None,
-        handler: Optional[Callable[..., Any]] = None,
+        routine: Any = None,
+        handler: Callable[..., Any] | None = None,
         merge_strategy: MergeStrategy = "override",
     ) -> None:
         self.name = name
         self.routine = routine
-        self.connected_events: List["Event"] = []
-        self._data: Dict[str, Any] = {}
+        self.connected_events: list[Any] = []
+        self._data: dict[str, Any] = {}
         # Guards read-modify-write merges (append, custom); override is one store.
         self._merge_lock = threading.RLock()
         self.handler = handler
@@ -49,15 +53,15 @@ class Slot:
     # -- handler and strategy: the per-call shape is decided here, once ----------
 
     @property
-    def handler(self) -> Optional[Callable[..., Any]]:
+    def handler(self) -> Callable[..., Any] | None:
         return self._handler
 
     @handler.setter
-    def handler(self, handler: Optional[Callable[..., Any]]) -> None:
+    def handler(self, handler: Callable[..., Any] | None) -> None:
         if handler is not None and not callable(handler):
             raise TypeError(f"handler of {self!r} must be callable or None, got {handler!r}")
         self._handler = handler
-        self._invoke: Invoker = make_invoker(handler)
+        self.invoke: Invoker = make_invoker(handler)
 
     @property
     def merge_strategy(self) -> MergeStrategy:
@@ -66,29 +70,30 @@ class Slot:
     @merge_strategy.setter
     def merge_strategy(self, strategy: MergeStrategy) -> None:
         self._merge_strategy = strategy
+        self.merge: Callable[[dict[str, Any]], Any]
         if strategy == "append":
-            self._merge = self._merge_append
+            self.merge = self._merge_append
         elif callable(strategy):
-            self._merge = self._merge_custom
+            self.merge = self._merge_custom
         else:
             # Unknown strings and None behave as override, as in 0.10.
-            self._merge = self._merge_override
+            self.merge = self._merge_override
 
     # -- merging -------------------------------------------------------------------
 
-    def _merge_data(self, new_data: Dict[str, Any]) -> Any:
-        """Merge ``new_data`` into ``_data`` and return what the handler receives."""
-        return self._merge(new_data)
+    def _merge_data(self, new_data: dict[str, Any]) -> Any:
+        """Merge ``new_data`` into ``_data``; returns what the handler receives (0.10's name of ``merge``)."""
+        return self.merge(new_data)
 
-    def _merge_override(self, new_data: Dict[str, Any]) -> Dict[str, Any]:
+    def _merge_override(self, new_data: dict[str, Any]) -> dict[str, Any]:
         data = dict(new_data)
         self._data = data
         return data
 
-    def _merge_append(self, new_data: Dict[str, Any]) -> Dict[str, Any]:
+    def _merge_append(self, new_data: dict[str, Any]) -> dict[str, Any]:
         with self._merge_lock:
             stored = self._data
-            result: Dict[str, Any] = {}
+            result: dict[str, Any] = {}
             for key, value in new_data.items():
                 existing = stored.get(key, _MISSING)
                 if existing is _MISSING:
@@ -99,8 +104,8 @@ class Slot:
                 result[key] = existing
             return result
 
-    def _merge_custom(self, new_data: Dict[str, Any]) -> Any:
-        merge: Callable[[Dict[str, Any], Dict[str, Any]], Any] = self._merge_strategy  # type: ignore[assignment]
+    def _merge_custom(self, new_data: dict[str, Any]) -> Any:
+        merge: Callable[[dict[str, Any], dict[str, Any]], Any] = self._merge_strategy  # type: ignore[assignment]
         with self._merge_lock:
             result = merge(self._data, dict(new_data))
             self._data = result.copy() if isinstance(result, dict) else result
@@ -108,14 +113,18 @@ class Slot:
 
     # -- links -----------------------------------------------------------------------
 
-    def connect(self, event: "Event", param_mapping: Optional[Dict[str, str]] = None) -> None:
-        """Link this slot and ``event`` both ways (idempotent). Mapping lives on Connection."""
+    def connect(self, event: Any, param_mapping: dict[str, str] | None = None) -> None:
+        """Link this slot and ``event`` both ways (idempotent).
+
+        ``param_mapping`` is accepted for 0.10 compatibility and ignored: a
+        mapping belongs to a :class:`~routilux.connection.Connection`.
+        """
         if event not in self.connected_events:
             self.connected_events.append(event)
         if self not in event.connected_slots:
             event.connected_slots.append(self)
 
-    def disconnect(self, event: "Event") -> None:
+    def disconnect(self, event: Any) -> None:
         """Remove the link with ``event`` both ways (idempotent)."""
         if event in self.connected_events:
             self.connected_events.remove(event)
@@ -124,7 +133,7 @@ class Slot:
 
     # -- delivery ------------------------------------------------------------------
 
-    def receive(self, data: Dict[str, Any], job_state: Any = None, flow: Any = None) -> None:
+    def receive(self, data: dict[str, Any], job_state: Any = None, flow: Any = None) -> None:
         """Merge ``data`` and call the handler; handler errors are logged, never raised.
 
         With a ``job_state`` the handler sees it through
@@ -132,25 +141,25 @@ class Slot:
         the flow (``flow`` or the routine's current flow), which records it
         and applies the routine's error handler.
         """
-        merged = self._merge(data)
-        token = _current_job_state.set(job_state) if job_state is not None else None
+        merged = self.merge(data)
+        token = current_job_state.set(job_state) if job_state is not None else None
         try:
-            self._invoke(merged)
+            self.invoke(merged)
         except Exception as error:
             logger.exception("Error in handler of %s", slot_label(self))
             if job_state is not None and self.routine is not None:
                 owner = flow if flow is not None else getattr(self.routine, "_current_flow", None)
                 if owner is not None:
-                    owner._report_slot_error(self, data, error, job_state)
+                    owner.router.report_slot_error(self, data, error, job_state)
         finally:
             if token is not None:
-                _current_job_state.reset(token)
+                current_job_state.reset(token)
 
-    def call_handler(self, data: Dict[str, Any], propagate_exceptions: bool = False) -> None:
+    def call_handler(self, data: dict[str, Any], propagate_exceptions: bool = False) -> None:
         """Merge ``data`` and call the handler in the caller's context."""
-        merged = self._merge(data)
+        merged = self.merge(data)
         try:
-            self._invoke(merged)
+            self.invoke(merged)
         except Exception:
             if propagate_exceptions:
                 raise
@@ -158,25 +167,25 @@ class Slot:
 
     # -- serialization -----------------------------------------------------------------
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """``{"_type": "Slot", "name", "_data", "handler", "merge_strategy"}``; callables as references."""
         return serialize_slot(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Slot":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> Slot:
         """Restore from :meth:`serialize` data; callables that cannot be restored become None."""
         return deserialize_slot(self, data, registry)
 
     # -- pickling (remote executors ship routines to workers) -------------------------
 
-    def __getstate__(self) -> Dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:
         """Everything but the lock and the cached call shapes; links to events stay behind."""
         state = self.__dict__.copy()
-        for transient in ("_merge_lock", "_invoke", "_merge"):
+        for transient in ("_merge_lock", "invoke", "merge"):
             state.pop(transient, None)
         state["connected_events"] = []
         return state
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._merge_lock = threading.RLock()
         self.handler = state.get("_handler")
@@ -191,7 +200,7 @@ class Slot:
 _MISSING = object()
 
 
-def slot_label(slot: "Slot") -> str:
+def slot_label(slot: Slot) -> str:
     """``pay.input``: the slot named by its routine's id in the routine's current flow.
 
     Messages name routines as the flow does; a routine outside any flow (or
@@ -199,8 +208,8 @@ def slot_label(slot: "Slot") -> str:
     """
     routine = slot.routine
     flow = getattr(routine, "_current_flow", None) if routine is not None else None
-    lookup = getattr(flow, "_get_routine_id", None)
-    routine_id = lookup(routine) if lookup is not None else None
+    router = getattr(flow, "router", None)
+    routine_id = router.routine_id_of(routine) if router is not None else None
     return f"{routine_id}.{slot.name}" if routine_id else repr(slot)
 
 
@@ -209,7 +218,7 @@ def slot_label(slot: "Slot") -> str:
 # slot as it was; input data is never mutated.
 
 
-def serialize_slot(slot: "Slot") -> Dict[str, Any]:
+def serialize_slot(slot: Slot) -> dict[str, Any]:
     where = f"{slot!r}"
     strategy = slot.merge_strategy
     return {
@@ -221,7 +230,7 @@ def serialize_slot(slot: "Slot") -> Dict[str, Any]:
     }
 
 
-class _SlotState:
+class SlotState:
     """A slot's fields read from data, before anything is applied."""
 
     __slots__ = ("name", "data", "handler", "merge_strategy")
@@ -233,7 +242,8 @@ class _SlotState:
         self.merge_strategy = merge_strategy
 
 
-def _read_slot(data: Any, what: str, registry: Optional[ObjectRegistry], owner: Any) -> _SlotState:
+def read_slot(data: Any, what: str, registry: ObjectRegistry | None, owner: Any) -> SlotState:
+    """A slot's fields from serialized data, all checked before anything is applied."""
     data = require_mapping(data, what)
     check_type(data, "Slot", what, required=False)
     name = field(data, "name", str, what, default="")
@@ -256,10 +266,11 @@ def _read_slot(data: Any, what: str, registry: Optional[ObjectRegistry], owner: 
             f"{what}: field 'merge_strategy' must be a strategy name, a callable reference or None, "
             f"got {type(raw_strategy).__name__} {raw_strategy!r:.80}"
         )
-    return _SlotState(name, slot_data, handler, strategy)
+    return SlotState(name, slot_data, handler, strategy)
 
 
-def _apply_slot(slot: "Slot", state: _SlotState, *, keep_handler: bool) -> None:
+def apply_slot(slot: Slot, state: SlotState, *, keep_handler: bool) -> None:
+    """Set ``slot``'s fields from ``state`` (a handler of None is kept when ``keep_handler``)."""
     slot.name = state.name
     slot._data = state.data
     if state.handler is not None or not keep_handler:
@@ -267,7 +278,7 @@ def _apply_slot(slot: "Slot", state: _SlotState, *, keep_handler: bool) -> None:
     slot.merge_strategy = state.merge_strategy
 
 
-def deserialize_slot(slot: "Slot", data: Any, registry: Any = None, what: str = "Slot") -> "Slot":
+def deserialize_slot(slot: Slot, data: Any, registry: Any = None, what: str = "Slot") -> Slot:
     """Restore ``slot`` from ``data``; callables that cannot be restored become None."""
-    _apply_slot(slot, _read_slot(data, what, registry, slot.routine), keep_handler=False)
+    apply_slot(slot, read_slot(data, what, registry, slot.routine), keep_handler=False)
     return slot

@@ -8,11 +8,11 @@ handler changes on a remote copy stays there, so the sink reports into the modul
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List
+from typing import Any
 
 from routilux import Routine
 
-RECEIVED: List[Dict[str, Any]] = []
+RECEIVED: list[dict[str, Any]] = []
 RECEIVED_LOCK = threading.Lock()
 
 

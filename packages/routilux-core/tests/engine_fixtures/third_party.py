@@ -19,14 +19,14 @@ import pickle
 import queue
 import threading
 from collections import Counter
-from typing import Any, List, Optional
+from typing import Any
 
-from routilux.engine.executor import RemoteResult
+from routilux import RemoteResult
 from routilux.error_handler import ErrorAction, ErrorDecision
 from routilux.plugins import ErrorStrategySpec, ExecutorSpec, hookimpl
 
 HOOK_CALLS: Counter = Counter()
-CREATED: List[Any] = []
+CREATED: list[Any] = []
 DEFAULT_FAILURE_THRESHOLD = 3
 
 _STOP = object()
@@ -62,10 +62,10 @@ class RemoteThreadExecutor:
         self.pickle_calls = pickle_calls
         self.options = options
         self.runner: Any = None
-        self.remote_threads: List[str] = []
+        self.remote_threads: list[str] = []
         self.skipped = 0  # prepare_remote said "do not run"
-        self._queue: "queue.Queue[Any]" = queue.Queue()
-        self._thread: Optional[threading.Thread] = None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
         CREATED.append(self)
 
     def start(self, runner: Any) -> None:
@@ -121,7 +121,7 @@ def decide_circuit_breaker(handler: Any, error: BaseException, context: Any) -> 
 
 
 @hookimpl
-def routilux_register_executors() -> List[ExecutorSpec]:
+def routilux_register_executors() -> list[ExecutorSpec]:
     HOOK_CALLS["routilux_register_executors"] += 1
     return [
         ExecutorSpec(name="inline", factory=inline_executor, description="runs activations inline"),
@@ -131,7 +131,7 @@ def routilux_register_executors() -> List[ExecutorSpec]:
 
 
 @hookimpl
-def routilux_register_error_strategies() -> List[ErrorStrategySpec]:
+def routilux_register_error_strategies() -> list[ErrorStrategySpec]:
     HOOK_CALLS["routilux_register_error_strategies"] += 1
     return [
         ErrorStrategySpec(name="circuit_breaker", decide=decide_circuit_breaker,

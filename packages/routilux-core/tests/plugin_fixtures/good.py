@@ -7,7 +7,7 @@ import enum
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
 from routilux.plugins import (
     ErrorStrategySpec,
@@ -53,7 +53,7 @@ class ThreadExecutor:
 
     def __init__(self, max_workers: int = 1, **_options: Any) -> None:
         self._max_workers = max_workers
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool: ThreadPoolExecutor | None = None
         self._runner: Any = None
         self._lock = threading.Lock()
 

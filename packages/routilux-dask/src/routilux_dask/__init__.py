@@ -2,13 +2,19 @@
 
 Install it next to ``routilux-core`` and select it with
 ``Flow(execution_strategy="dask", executor_options={...})``; see
-:class:`routilux_dask.executor.DaskExecutor` for the options and for what a
-routine must allow to run remotely.
+:class:`routilux_dask.executor.DaskExecutor` for the options,
+:mod:`routilux_dask.wire` for what a routine must allow to run remotely and
+:mod:`routilux_dask.local_cluster` for the LocalCluster shared by flows given
+no cluster.
 """
 
 from __future__ import annotations
 
-from routilux_dask.executor import DaskExecutor, RoutinePicklingError, dask_executor, dumps_call
+from importlib.metadata import version
 
-__all__ = ["DaskExecutor", "RoutinePicklingError", "dask_executor", "dumps_call"]
-__version__ = "0.1.0"
+from routilux_dask.executor import DaskExecutor, dask_executor
+from routilux_dask.local_cluster import DaskStartupError
+from routilux_dask.wire import RoutinePicklingError, dumps_call
+
+__all__ = ["DaskExecutor", "DaskStartupError", "RoutinePicklingError", "dask_executor", "dumps_call"]
+__version__ = version("routilux-dask")

@@ -2,44 +2,21 @@
 
 How an activation travels
     The flow calls :meth:`DaskExecutor.submit` from whatever thread emitted; it
-    only appends the activation to a local queue. One dispatcher thread per
+    only appends the activation to a local queue. One pump thread per
     executor takes activations in submit order while fewer than
     ``max_workers`` are in flight, calls ``runner.prepare_remote(activation)``
     (the slot's merge happens here, locally, in submit order), pickles the
-    returned :class:`~routilux.engine.executor.RemoteCall` and submits it to
-    the cluster. On the worker the handler runs with its emits captured; the
-    :class:`~routilux.engine.executor.RemoteResult` comes back and a done
-    callback hands it to ``runner.finish_remote``, which routes the emits and
-    applies the routine's error strategy exactly as for a local run. Ordering
-    guarantees, error strategies (RETRY re-submits through the engine), job
-    state, history, pause/resume/cancel and ``JobState.wait_for_completion``
+    returned :class:`~routilux.RemoteCall` and submits it to the cluster
+    (:mod:`routilux_dask.wire` holds what crosses to the worker and back, and
+    the picklability contract). On the worker the handler runs with its emits
+    captured; the :class:`~routilux.RemoteResult` comes back and the pump hands
+    it to ``runner.finish_remote``, which routes the emits and applies the
+    routine's error strategy exactly as for a local run. Ordering guarantees,
+    error strategies (RETRY re-submits through the engine), job state,
+    history, pause/resume/cancel and ``JobState.wait_for_completion``
     therefore behave as with the ``concurrent`` executor; with
     ``max_workers=1`` activations also run one at a time in submit order.
-
-What runs remotely, and the picklability contract
-    What is shipped is a *snapshot* of the routine that owns the slot: its
-    class, its instance attributes (config, error handler, your own fields),
-    its slots and events, and the merged data. The snapshot does not include
-    the flow, the other routines of the graph (links between events and slots
-    are cut), the slot's buffered data or its lock. So:
-
-    * the routine's class, its attributes and its handlers must be picklable
-      by ``cloudpickle`` (classes and functions of ``__main__`` or of modules
-      registered with ``cloudpickle.register_pickle_by_value`` travel by
-      value; others must be importable on the workers);
-    * state that a handler mutates on the worker **does not come back**: only
-      the handler's emits (and its exception, and the time it ran, which the
-      job's ``routine_stats()`` count) do. Results must leave a handler
-      as emitted events;
-    * inside a remote handler ``self.emit(...)`` works; ``send_output``,
-      ``emit_deferred_event`` and ``get_execution_context()`` have no flow or
-      job there (they raise, or return None);
-    * emitted payloads must be picklable too.
-
-    A routine that cannot be pickled is not sent: the activation fails with a
-    :class:`RoutinePicklingError` (a ``TypeError``) naming the routine, which
-    is logged and goes through the routine's error strategy like any handler
-    error (recorded in the job; with the ``stop`` strategy the job fails).
+    Activations are opaque here: the executor only hands them back to the runner.
 
 Lost workers
     If a worker process dies while running an activation, the scheduler
@@ -55,118 +32,26 @@ Lost workers
 from __future__ import annotations
 
 import collections
-import copyreg
-import io
 import logging
 import pickle
 import queue
 import threading
 import traceback
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any
 
-import cloudpickle
-
-from routilux.engine.executor import Activation, ActivationRunner, RemoteCall, RemoteResult
-from routilux.slot import Slot
+from routilux import Activation, ActivationRunner, RemoteResult
+from routilux_dask.local_cluster import shared_local_cluster
+from routilux_dask.wire import (
+    RoutinePicklingError,
+    describe_routine,
+    dumps_call,
+    lost_errors,
+    run_remote_batch,
+)
 
 logger = logging.getLogger("routilux_dask")
 
 __all__ = ["DaskExecutor", "RoutinePicklingError", "dask_executor", "dumps_call"]
-
-
-class RoutinePicklingError(TypeError):
-    """A routine (or the data of its activation) cannot be pickled for the dask executor."""
-
-
-# -- pickling a routine snapshot ---------------------------------------------------------------
-
-def _set_state(obj: Any, state: Dict[str, Any]) -> None:
-    obj.__setstate__(state)
-
-
-class _SnapshotPickler(cloudpickle.Pickler):
-    """cloudpickle, with slots shipped without their buffered data.
-
-    Routines, slots and events pickle detached from the graph and from the
-    flow (see their ``__getstate__`` in routilux); the slot's ``_data`` stays
-    behind too, since merging happens in the flow's process and an ``append``
-    buffer would otherwise travel with every activation.
-    """
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, Slot):
-            state = obj.__getstate__()
-            state["_data"] = {}
-            return copyreg.__newobj__, (type(obj),), state, None, None, _set_state
-        return super().reducer_override(obj)
-
-
-def dumps_call(call: RemoteCall, routine_id: Optional[str] = None) -> bytes:
-    """Pickle ``call`` as the dask executor ships it (a snapshot of its routine).
-
-    Raises :class:`RoutinePicklingError` naming the routine (``routine_id``,
-    its id in the flow, or else its own ``_id``) when it cannot be pickled.
-    Useful to check a routine before running a flow on a cluster.
-    """
-    buffer = io.BytesIO()
-    try:
-        _SnapshotPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(call)
-    except Exception as error:
-        raise RoutinePicklingError(
-            f"routine {_describe(call.routine, routine_id)} cannot be pickled for the dask executor "
-            f"(slot {call.slot_name!r}): {type(error).__name__}: {error}. Routines run by the dask "
-            "executor, their attributes, handlers and merged data must be picklable with cloudpickle."
-        ) from error
-    return buffer.getvalue()
-
-
-def _describe(routine: Any, routine_id: Optional[str] = None) -> str:
-    """``'sink' (Collector)``: the routine's id in its flow (or its own id) and its class."""
-    if routine_id is None:
-        routine_id = getattr(routine, "_id", None)
-    return f"{routine_id!r} ({type(routine).__name__})"
-
-
-# -- the worker side ---------------------------------------------------------------------------
-
-
-def run_remote_call(payload: bytes, routine_name: str) -> bytes:
-    """Run a pickled :class:`RemoteCall` on a worker; returns the pickled :class:`RemoteResult`.
-
-    Module-level so that workers import it by reference. The result is
-    pickled here so that an unpicklable emit payload becomes a clear error of
-    the activation instead of a failed task.
-    """
-    call: RemoteCall = pickle.loads(payload)
-    result = call.run()
-    try:
-        return cloudpickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as error:
-        text = (
-            f"routine {routine_name} emitted data that cannot be pickled back from the dask worker: "
-            f"{type(error).__name__}: {error}"
-        )
-        return cloudpickle.dumps(
-            RemoteResult(error=RoutinePicklingError(text), error_text=text), protocol=pickle.HIGHEST_PROTOCOL
-        )
-
-
-def run_remote_batch(payloads: List[bytes], routine_names: List[str]) -> List[bytes]:
-    """Run several pickled calls, in order, in one dask task (one scheduler round trip for all)."""
-    return [run_remote_call(payload, name) for payload, name in zip(payloads, routine_names)]
-
-
-# -- the executor ----------------------------------------------------------------------------------
-
-
-def _lost_errors() -> Tuple[type, ...]:
-    """Exceptions of ``Future.result()`` that mean the worker or the cluster is gone."""
-    from concurrent.futures import CancelledError
-
-    from distributed.comm.core import CommClosedError
-    from distributed.scheduler import KilledWorker
-
-    return (KilledWorker, CommClosedError, CancelledError, ConnectionError, TimeoutError)
 
 
 class DaskExecutor:
@@ -182,10 +67,15 @@ class DaskExecutor:
     ``client``
         An existing ``distributed.Client`` to use; it is never closed by the executor.
     ``n_workers``, ``threads_per_worker``, ``processes``
-        Shape of the ``LocalCluster`` started when no cluster is given
-        (default 2 worker *processes* of 1 thread); it is closed on shutdown.
+        Shape of the ``LocalCluster`` used when no cluster is given (default
+        2 worker *processes* of 1 thread). That cluster is the process's
+        shared one for this shape (:mod:`routilux_dask.local_cluster`): started
+        by the first flow that needs it, kept across flows and shutdowns,
+        closed at interpreter exit. Its start raises
+        :class:`~routilux_dask.local_cluster.DaskStartupError` when the worker
+        processes cannot start (a script without ``if __name__ == "__main__":``).
     ``cluster_kwargs``, ``client_kwargs``
-        Extra keyword arguments for ``LocalCluster`` and ``Client`` (the
+        Extra keyword arguments for ``LocalCluster`` (part of its shape) and ``Client`` (the
         client defaults to ``direct_to_workers=True``: results come straight
         from the workers; pass ``{"direct_to_workers": False}`` when the
         workers cannot be reached from here).
@@ -211,13 +101,13 @@ class DaskExecutor:
         self,
         max_workers: int = 5,
         *,
-        address: Optional[str] = None,
+        address: str | None = None,
         client: Any = None,
         n_workers: int = 2,
         threads_per_worker: int = 1,
         processes: bool = True,
-        cluster_kwargs: Optional[Dict[str, Any]] = None,
-        client_kwargs: Optional[Dict[str, Any]] = None,
+        cluster_kwargs: dict[str, Any] | None = None,
+        client_kwargs: dict[str, Any] | None = None,
         max_batch: int = 16,
     ) -> None:
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
@@ -234,22 +124,22 @@ class DaskExecutor:
         self.n_workers = n_workers
         self.threads_per_worker = threads_per_worker
         self.processes = processes
-        self.cluster_kwargs: Dict[str, Any] = dict(cluster_kwargs or {})
-        self.client_kwargs: Dict[str, Any] = dict(client_kwargs or {})
+        self.cluster_kwargs: dict[str, Any] = dict(cluster_kwargs or {})
+        self.client_kwargs: dict[str, Any] = dict(client_kwargs or {})
         self._given_client = client
         self._client: Any = None
-        self._cluster: Any = None  # the LocalCluster we started, if any
-        self._runner: Optional[ActivationRunner] = None
+        self._cluster: Any = None  # the shared LocalCluster in use, if any
+        self._runner: ActivationRunner | None = None
         self._lock = threading.Lock()  # guards _accepting and the start/stop of the pump
         self._accepting = False
-        self._inbox: "queue.SimpleQueue[Tuple[Any, ...]]" = queue.SimpleQueue()
-        self._pump: Optional[threading.Thread] = None
-        self._lost: Tuple[type, ...] = ()
+        self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._pump: threading.Thread | None = None
+        self._lost: tuple[type[BaseException], ...] = ()
         self.max_batch = max_batch
         # Owned by the pump thread only.
-        self._pending: Deque[Activation] = collections.deque()
+        self._pending: collections.deque[Activation] = collections.deque()
         self._inflight = 0
-        self._threads: Optional[int] = None
+        self._threads: int | None = None
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -260,14 +150,19 @@ class DaskExecutor:
 
     @property
     def cluster(self) -> Any:
-        """The ``LocalCluster`` this executor started, or None."""
+        """The shared ``LocalCluster`` in use, or None (with ``address``/``client``, before ``start``
+        and after ``shutdown``)."""
         return self._cluster
 
     def start(self, runner: ActivationRunner) -> None:
-        """Connect to (or start) the cluster and start the pump thread."""
+        """Connect to the cluster (starting the shared LocalCluster if needed) and start the pump thread.
+
+        Raises:
+            DaskStartupError: the LocalCluster's worker processes could not start.
+        """
         with self._lock:
             self._runner = runner
-            self._lost = _lost_errors()
+            self._lost = lost_errors()
             if self._client is None:
                 self._client, self._cluster = self._connect()
             if self._pump is None:
@@ -275,38 +170,33 @@ class DaskExecutor:
                 self._pump.start()
             self._accepting = True
 
-    def _connect(self) -> Tuple[Any, Any]:
+    def _connect(self) -> tuple[Any, Any]:
         import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         if self._given_client is not None:
             return self._given_client, None
         # Results are fetched from the workers directly, not relayed by the scheduler.
-        client_options: Dict[str, Any] = {"direct_to_workers": True, **self.client_kwargs}
+        client_options: dict[str, Any] = {"direct_to_workers": True, **self.client_kwargs}
         address = self.address or dask.config.get("scheduler-address", None)
         if address:
             return Client(address, set_as_default=False, **client_options), None
-        options: Dict[str, Any] = {
+        cluster = shared_local_cluster({
             "n_workers": self.n_workers,
             "threads_per_worker": self.threads_per_worker,
             "processes": self.processes,
             "dashboard_address": ":0",
-        }
-        options.update(self.cluster_kwargs)
-        cluster = LocalCluster(**options)
-        try:
-            client = Client(cluster, set_as_default=False, **client_options)
-        except BaseException:
-            cluster.close()
-            raise
-        return client, cluster
+            **self.cluster_kwargs,
+        })
+        return Client(cluster, set_as_default=False, **client_options), cluster
 
     def shutdown(self, wait: bool = True) -> None:
-        """Finish the work already submitted, then close our client and our LocalCluster.
+        """Finish the work already submitted, then close our client.
 
         Activations emitted by the work still in flight are run too. With
         ``wait=False`` this returns at once and the rest happens on the pump
-        thread. A user-supplied ``client`` is left open.
+        thread. A user-supplied ``client`` is left open, and so is the shared
+        LocalCluster (other flows may use it; it closes at interpreter exit).
         """
         with self._lock:
             pump = self._pump
@@ -318,21 +208,16 @@ class DaskExecutor:
             pump.join()
 
     def _close(self) -> None:
-        """Close what we opened; runs on the pump thread once everything submitted is done."""
+        """Close our client (the shared LocalCluster stays); runs on the pump thread once all is done."""
         with self._lock:
             self._accepting = False
-            client, cluster = self._client, self._cluster
+            client = self._client
             self._client = self._cluster = None
         if client is not None and client is not self._given_client:
             try:
                 client.close()
             except Exception:
                 logger.warning("Closing the dask client failed", exc_info=True)
-        if cluster is not None:
-            try:
-                cluster.close()
-            except Exception:
-                logger.warning("Closing the dask LocalCluster failed", exc_info=True)
 
     # -- the pump ------------------------------------------------------------------------------------
 
@@ -401,13 +286,13 @@ class DaskExecutor:
                 self._threads = self.n_workers * self.threads_per_worker
         return self._threads
 
-    def _launch(self, batch: List[Activation]) -> None:
+    def _launch(self, batch: list[Activation]) -> None:
         """Prepare, pickle and submit activations as one task (on the pump thread); never raises."""
         runner = self._runner
         assert runner is not None, "DaskExecutor.start() was not called"
-        ready: List[Activation] = []
-        payloads: List[bytes] = []
-        names: List[str] = []
+        ready: list[Activation] = []
+        payloads: list[bytes] = []
+        names: list[str] = []
         for activation in batch:
             try:
                 call = runner.prepare_remote(activation)
@@ -417,10 +302,9 @@ class DaskExecutor:
             if call is None:
                 self._inflight -= 1  # paused, cancelled or failed in the merge: the runner dealt with it
                 continue
-            routine_id = self._routine_id(call.routine)
-            name = _describe(call.routine, routine_id)
+            name = describe_routine(call.routine, call.routine_id)
             try:
-                payloads.append(dumps_call(call, routine_id))
+                payloads.append(dumps_call(call))
             except RoutinePicklingError as error:
                 logger.error("%s", error)
                 self._inbox.put((_DONE, activation, name, None, error))
@@ -437,7 +321,7 @@ class DaskExecutor:
             return
         self._client.loop.add_callback(self._track, future, ready, names)
 
-    async def _track(self, future: Any, batch: List[Activation], names: List[str]) -> None:
+    async def _track(self, future: Any, batch: list[Activation], names: list[str]) -> None:
         """On the client's event loop: wait for the task and fetch its results, concurrently with others."""
         try:
             data = await self._client.gather(future, asynchronous=True)
@@ -449,13 +333,13 @@ class DaskExecutor:
             future.release()
 
     def _settle_batch(
-        self, batch: List[Activation], names: List[str], data: Optional[List[bytes]], error: Any
+        self, batch: list[Activation], names: list[str], data: list[bytes] | None, error: Any
     ) -> None:
         self._inflight -= len(batch)
         for index, (activation, name) in enumerate(zip(batch, names)):
             self._settle(activation, name, None if data is None else data[index], error)
 
-    def _settle(self, activation: Activation, name: str, data: Optional[bytes], error: Any) -> None:
+    def _settle(self, activation: Activation, name: str, data: bytes | None, error: Any) -> None:
         """Turn a task's outcome into a RemoteResult and hand it to the runner (on the pump thread)."""
         runner = self._runner
         assert runner is not None
@@ -466,7 +350,7 @@ class DaskExecutor:
             # finish_remote never raises by contract; a bug must not stop the pump.
             logger.exception("finish_remote failed for a dask activation of routine %s", name)
 
-    def _result_of(self, name: str, data: Optional[bytes], error: Any) -> RemoteResult:
+    def _result_of(self, name: str, data: bytes | None, error: Any) -> RemoteResult:
         if isinstance(error, RoutinePicklingError):
             return RemoteResult(error=error, error_text=str(error))
         if error is not None:
@@ -478,19 +362,13 @@ class DaskExecutor:
             text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
             return RemoteResult(error=RuntimeError(message), error_text=f"{message}\n{text}")
         try:
-            result = pickle.loads(data)  # type: ignore[arg-type]
+            result: RemoteResult = pickle.loads(data)  # type: ignore[arg-type]
         except Exception as failure:
             message = (
                 f"the result of routine {name} cannot be unpickled here: {type(failure).__name__}: {failure}"
             )
             return RemoteResult(error=RuntimeError(message), error_text=message)
         return result
-
-    def _routine_id(self, routine: Any) -> Optional[str]:
-        """The routine's id in the flow, when the runner exposes its flow."""
-        flow = getattr(self._runner, "flow", None)
-        lookup: Optional[Callable[[Any], Optional[str]]] = getattr(flow, "_get_routine_id", None)
-        return lookup(routine) if lookup is not None else None
 
     def __repr__(self) -> str:
         where = "LocalCluster" if self._cluster is not None else (self.address or "client")

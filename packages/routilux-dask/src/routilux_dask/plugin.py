@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from routilux.plugins import ExecutorSpec, hookimpl
 from routilux_dask.executor import dask_executor
 
 
 @hookimpl
-def routilux_register_executors() -> List[ExecutorSpec]:
+def routilux_register_executors() -> list[ExecutorSpec]:
+    """The ``dask`` executor's spec."""
     return [
         ExecutorSpec(
             name="dask",
             factory=dask_executor,
-            description="runs handlers on a Dask cluster (a LocalCluster of worker processes by default)",
+            description="runs handlers on a Dask cluster (by default a shared LocalCluster of processes)",
         )
     ]

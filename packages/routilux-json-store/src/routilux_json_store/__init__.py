@@ -7,8 +7,17 @@ flows and job states in a directory, written atomically, under any id of
 up to 200 characters (:mod:`routilux_json_store.names` gives their file names).
 """
 
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
 from routilux_json_store.codec import dumps, loads
 from routilux_json_store.plugin import JSON_SERIALIZER
 from routilux_json_store.store import ID_FIELD, KINDS, Store
 
-__all__ = ["ID_FIELD", "JSON_SERIALIZER", "KINDS", "Store", "dumps", "loads"]
+try:
+    __version__ = version("routilux-json-store")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["ID_FIELD", "JSON_SERIALIZER", "KINDS", "Store", "__version__", "dumps", "loads"]

@@ -1,12 +1,11 @@
-"""The ``routilux`` entry point of routilux-json-store: registers the ``json`` serializer."""
+"""The ``routilux`` entry point of routilux-json-store: the ``json`` serializer and the ``file`` store."""
 
 from __future__ import annotations
 
-from typing import List
-
 from routilux.plugins.hookspecs import hookimpl
-from routilux.plugins.specs import SerializerSpec
+from routilux.plugins.specs import SerializerSpec, StoreSpec
 from routilux_json_store import codec
+from routilux_json_store.store import Store
 
 #: The serializer this distribution provides (also usable without the plugin registry).
 JSON_SERIALIZER = SerializerSpec(
@@ -19,5 +18,19 @@ JSON_SERIALIZER = SerializerSpec(
 
 
 @hookimpl
-def routilux_register_serializers() -> List[SerializerSpec]:
+def routilux_register_serializers() -> list[SerializerSpec]:
     return [JSON_SERIALIZER]
+
+
+#: ``routilux.open_store("file:/some/dir")`` (or a directory path): a :class:`Store` of that directory.
+FILE_STORE = StoreSpec(
+    name="file",
+    schemes=("file",),
+    open=Store,
+    description="a directory of flow and job snapshot files, one per object (no journal)",
+)
+
+
+@hookimpl
+def routilux_register_stores() -> list[StoreSpec]:
+    return [FILE_STORE]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import stat
 from pathlib import Path
-from typing import Any, Dict, List, NoReturn, Optional, Union
+from typing import Any, NoReturn
 
 from routilux import Flow, JobState
 from routilux.plugins.manager import PluginLookupError
@@ -17,7 +18,7 @@ from routilux_json_store.names import check_id, file_name, id_from_readable_name
 __all__ = ["ID_FIELD", "KINDS", "Store"]
 
 #: What a store holds, and the ``_type`` each kind's files must have.
-KINDS: Dict[str, str] = {"flows": "Flow", "jobs": "JobState"}
+KINDS: dict[str, str] = {"flows": "Flow", "jobs": "JobState"}
 
 #: The field, in every file the store writes, that holds the id the file was saved under. A long id
 #: gets a hashed file name (see :mod:`routilux_json_store.names`): this is where listing finds it.
@@ -50,7 +51,7 @@ class Store:
     """
 
     def __init__(
-        self, directory: Union[str, "os.PathLike[str]"], serializer: Union[str, SerializerSpec] = "json"
+        self, directory: str | os.PathLike[str], serializer: str | SerializerSpec = "json"
     ):
         self.directory = Path(directory)
         self.serializer = _serializer(serializer)
@@ -62,7 +63,7 @@ class Store:
         """The file that ``save`` writes for ``object_id`` of ``kind`` (``"flows"`` or ``"jobs"``)."""
         return self._kind_dir(kind) / file_name(check_id(object_id), self.suffix)
 
-    def save(self, kind: str, object_id: str, data: Dict[str, Any]) -> Path:
+    def save(self, kind: str, object_id: str, data: dict[str, Any]) -> Path:
         """Store ``data`` (a ``serialize()`` dict of the kind's type) under ``object_id``."""
         expected = KINDS.get(kind)
         if not isinstance(data, dict) or data.get("_type") != expected:
@@ -89,7 +90,7 @@ class Store:
                 self._fail(f"saved {kind[:-1]} {object_id!r}, but cannot remove its old file", error)
         return target
 
-    def load(self, kind: str, object_id: str) -> Dict[str, Any]:
+    def load(self, kind: str, object_id: str) -> dict[str, Any]:
         """The data stored under ``object_id``, checked to be of the kind's type and that id."""
         action = f"cannot load {kind[:-1]} {check_id(object_id)!r}"
         target = self._find(kind, object_id, action)
@@ -112,7 +113,7 @@ class Store:
             )
         return data
 
-    def list(self, kind: str) -> List[str]:
+    def list(self, kind: str) -> builtins.list[str]:
         """The ids stored for ``kind``, sorted; ``[]`` when nothing was saved yet.
 
         Files with other suffixes (another serializer's) and the temporary files of
@@ -168,7 +169,7 @@ class Store:
         """Store ``flow``'s structure under its ``flow_id``."""
         return self.save("flows", flow.flow_id, flow.serialize())
 
-    def load_flow(self, flow_id: str, flow: Optional[Flow] = None) -> Flow:
+    def load_flow(self, flow_id: str, flow: Flow | None = None) -> Flow:
         """A Flow rebuilt from the stored structure (into ``flow`` if given, else a new one).
 
         The module(s) defining the routine classes (decorated with
@@ -177,7 +178,7 @@ class Store:
         """
         return (flow if flow is not None else Flow()).deserialize(self.load("flows", flow_id))
 
-    def list_flows(self) -> List[str]:
+    def list_flows(self) -> builtins.list[str]:
         return self.list("flows")
 
     def delete_flow(self, flow_id: str) -> None:
@@ -193,7 +194,7 @@ class Store:
         """The stored job; a paused one is resumed with ``flow.resume(job)``."""
         return JobState().deserialize(self.load("jobs", job_id))
 
-    def list_jobs(self) -> List[str]:
+    def list_jobs(self) -> builtins.list[str]:
         return self.list("jobs")
 
     def delete_job(self, job_id: str) -> None:
@@ -206,11 +207,11 @@ class Store:
             raise ValueError(f"unknown kind {kind!r}; a store holds {sorted(KINDS)}")
         return self.directory / kind
 
-    def _previous_path(self, kind: str, object_id: str) -> Optional[Path]:
+    def _previous_path(self, kind: str, object_id: str) -> Path | None:
         name = previous_name(check_id(object_id), self.suffix)
         return None if name is None else self._kind_dir(kind) / name
 
-    def _find(self, kind: str, object_id: str, action: str) -> Optional[Path]:
+    def _find(self, kind: str, object_id: str, action: str) -> Path | None:
         """The existing file of ``object_id`` (current name, else the previous layout's), or None."""
         for candidate in (self.path(kind, object_id), self._previous_path(kind, object_id)):
             if candidate is None:
@@ -264,7 +265,7 @@ class Store:
             f"no {kind[:-1]} {object_id!r} in {self.directory} (no file {self.path(kind, object_id)})"
         )
 
-    def _fail(self, action: str, error: OSError, path: Optional[Path] = None) -> NoReturn:
+    def _fail(self, action: str, error: OSError, path: Path | None = None) -> NoReturn:
         """Re-raise ``error`` (same class) with the store, the action and the path in its message."""
         where = path if path is not None else error.filename
         reason = error.strerror or type(error).__name__
@@ -309,7 +310,7 @@ def _what_is(path: Path) -> str:
     return "a special file (socket, pipe or device)"
 
 
-def _serializer(serializer: Union[str, SerializerSpec]) -> SerializerSpec:
+def _serializer(serializer: str | SerializerSpec) -> SerializerSpec:
     if serializer == "json":
         try:
             return choose_serializer(serializer="json")

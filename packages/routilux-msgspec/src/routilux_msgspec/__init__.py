@@ -11,6 +11,15 @@ The codecs are :mod:`routilux_msgspec.msgpack_codec` and
 ``loads(bytes)``); importing this package does not import msgspec.
 """
 
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
 from routilux_msgspec.plugin import MSGPACK_SERIALIZER, MSGSPEC_JSON_SERIALIZER
 
-__all__ = ["MSGPACK_SERIALIZER", "MSGSPEC_JSON_SERIALIZER"]
+try:
+    __version__ = version("routilux-msgspec")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["MSGPACK_SERIALIZER", "MSGSPEC_JSON_SERIALIZER", "__version__"]

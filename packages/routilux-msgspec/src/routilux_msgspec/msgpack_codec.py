@@ -2,7 +2,8 @@
 
 Maps with string keys, arrays, strings, integers, floats, booleans, nil and
 ``bytes`` (MessagePack's bin type) are MessagePack's own types. Every tag of
-the ``json`` codec (routilux-json-store) is a MessagePack extension type,
+the tagged-value format (:mod:`routilux.serialization.tagged`, which the
+``json`` codec writes) is a MessagePack extension type,
 whose payload is given below; "packed" means a MessagePack value of this same
 format, so extension types nest:
 
@@ -31,15 +32,16 @@ class is already imported, else as its value); malformed input raises
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
-from routilux_msgspec.values import Preparer, enum_member
+from routilux.serialization import Tagger, enum_member
 
 __all__ = ["EXTENSION_CODES", "dumps", "loads"]
 
-#: The MessagePack extension type code of each ``json`` codec tag.
+#: The MessagePack extension type code of each tag.
 EXTENSION_CODES: dict[str, int] = {
     "datetime": 1,
     "date": 2,
@@ -59,8 +61,8 @@ _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 
 
-class _MsgpackPreparer(Preparer):
-    plain = Preparer.plain | {bytes}
+class _MsgpackTagger(Tagger):
+    plain = Tagger.plain | {bytes}
     format_name = "MessagePack"
 
     def __init__(self, pack: Callable[[Any], bytes]) -> None:
@@ -77,10 +79,10 @@ class _MsgpackPreparer(Preparer):
         return msgspec.msgpack.Ext(EXTENSION_CODES[tag], self.pack(payload))
 
 
-class _BigIntPreparer(_MsgpackPreparer):
+class _BigIntTagger(_MsgpackTagger):
     """Also checks every int: used only after msgspec refused an int out of its range."""
 
-    plain = _MsgpackPreparer.plain - {int}
+    plain = _MsgpackTagger.plain - {int}
 
     def special(self, value: Any, depth: int) -> Any:
         if type(value) is int:
@@ -92,8 +94,8 @@ class _BigIntPreparer(_MsgpackPreparer):
 
 
 _encoder = msgspec.msgpack.Encoder(order="deterministic")
-_prepare = _MsgpackPreparer(_encoder.encode)
-_prepare_big_ints = _BigIntPreparer(_encoder.encode)
+_tagger = _MsgpackTagger(_encoder.encode)
+_big_int_tagger = _BigIntTagger(_encoder.encode)
 
 
 def dumps(obj: Any) -> bytes:
@@ -101,10 +103,10 @@ def dumps(obj: Any) -> bytes:
     ``ValueError`` for data nested more than 500 levels deep."""
     try:
         try:
-            return _encoder.encode(_prepare(obj))
+            return _encoder.encode(_tagger(obj))
         except OverflowError:
             # Integers are not range-checked on the common path: msgspec does it, in C.
-            return _encoder.encode(_prepare_big_ints(obj))
+            return _encoder.encode(_big_int_tagger(obj))
     except RecursionError:
         raise ValueError("cannot encode: data nested too deeply") from None
 

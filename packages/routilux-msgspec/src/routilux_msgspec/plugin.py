@@ -6,7 +6,7 @@ registers: building the registry (every ``routilux`` command does) stays cheap.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any
 
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import SerializerSpec
@@ -60,5 +60,5 @@ MSGSPEC_JSON_SERIALIZER = SerializerSpec(
 
 
 @hookimpl
-def routilux_register_serializers() -> List[SerializerSpec]:
+def routilux_register_serializers() -> list[SerializerSpec]:
     return [MSGPACK_SERIALIZER, MSGSPEC_JSON_SERIALIZER]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from routilux.routine import Routine
 
@@ -67,16 +68,16 @@ class DataTransformer(Routine):
             raise TypeError(f"transformation {name!r} must be callable, got {type(fn).__name__}")
         self._config.setdefault("transformation_map", {})[name] = fn
 
-    def _lookup(self, name: str) -> Optional[Callable[[Any], Any]]:
+    def _lookup(self, name: str) -> Callable[[Any], Any] | None:
         registered = self._config.get("transformation_map") or {}
         fn = registered.get(name)
         return fn if callable(fn) else BUILTIN_TRANSFORMATIONS.get(name)
 
-    def _on_input(self, data: Any = None, transformations: Optional[List[Any]] = None, **kwargs: Any) -> None:
+    def _on_input(self, data: Any = None, transformations: list[Any] | None = None, **kwargs: Any) -> None:
         value = self._extract_input_data(data, **kwargs)
         steps = transformations if transformations is not None else self.get_config("transformations", [])
-        applied: List[str] = []
-        errors: List[str] = []
+        applied: list[str] = []
+        errors: list[str] = []
         for step in steps or ():
             if isinstance(step, str):
                 fn, label = self._lookup(step), step
@@ -132,7 +133,7 @@ class DataValidator(Routine):
     def __init__(self) -> None:
         super().__init__()
         self.set_config(rules={}, strict_mode=False, required_fields=[], allow_extra_fields=True)
-        self._builtin_validators: Dict[str, Callable[[Any], Any]] = dict(BUILTIN_VALIDATORS)
+        self._builtin_validators: dict[str, Callable[[Any], Any]] = dict(BUILTIN_VALIDATORS)
         self.input_slot = self.define_slot("input", self._on_input)
         self.valid_event = self.define_event("valid", ["validated_data"])
         self.invalid_event = self.define_event("invalid", ["errors", "data"])
@@ -143,7 +144,7 @@ class DataValidator(Routine):
             raise TypeError(f"validator {name!r} must be callable, got {type(fn).__name__}")
         self._builtin_validators[name] = fn
 
-    def _on_input(self, data: Any = None, rules: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+    def _on_input(self, data: Any = None, rules: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         value = self._extract_input_data(data, **kwargs)
         errors = self.validate_data(value, rules if rules is not None else self.get_config("rules", {}))
         if errors:
@@ -151,11 +152,11 @@ class DataValidator(Routine):
         else:
             self.emit("valid", validated_data=value)
 
-    def validate_data(self, data: Any, rules: Mapping[str, Any]) -> List[str]:
+    def validate_data(self, data: Any, rules: Mapping[str, Any]) -> list[str]:
         """The error messages for ``data`` under ``rules`` (empty when valid)."""
         rules = rules or {}
         strict = self.get_config("strict_mode", False)
-        errors: List[str] = []
+        errors: list[str] = []
         if isinstance(data, dict):
             for name in self.get_config("required_fields", []) or ():
                 if name not in data:
@@ -186,7 +187,7 @@ class DataValidator(Routine):
                 errors.append(error)
         return errors
 
-    def _check_field(self, name: str, value: Any, rule: Any) -> Optional[str]:
+    def _check_field(self, name: str, value: Any, rule: Any) -> str | None:
         if isinstance(rule, str):
             validator = self._builtin_validators.get(rule)
             if validator is None:

@@ -18,13 +18,14 @@ guards this module
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
-import simpleeval
+import simpleeval  # type: ignore[import-untyped]  # ships no type information
 
 #: The names an expression can read. ``stats`` is always an empty dict; it is
 #: kept because conditions written for the reference implementation use it.
-EXPRESSION_NAMES: FrozenSet[str] = frozenset({"data", "config", "stats"})
+EXPRESSION_NAMES: frozenset[str] = frozenset({"data", "config", "stats"})
 
 
 def _checked_attribute_name(name: Any) -> str:
@@ -67,7 +68,7 @@ SAFE_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
 
 # Node types that have no business in a condition even where simpleeval would
 # reject them later: rejecting them up front gives one clear message.
-_FORBIDDEN_NODES: Dict[type, str] = {
+_FORBIDDEN_NODES: dict[type, str] = {
     ast.Lambda: "lambda expressions",
     ast.NamedExpr: "assignment expressions (:=)",
     ast.Await: "await",
@@ -80,7 +81,7 @@ def _invalid(expression: str, reason: str) -> ValueError:
     return ValueError(f"Invalid expression {expression!r}: {reason}")
 
 
-def _comprehension_names(tree: ast.AST) -> FrozenSet[str]:
+def _comprehension_names(tree: ast.AST) -> frozenset[str]:
     return frozenset(
         node.id
         for comp in ast.walk(tree)
@@ -127,7 +128,7 @@ class Expression:
         self.source = source
         self._tree = tree.body
 
-    def evaluate(self, data: Any = None, config: Optional[Mapping[str, Any]] = None) -> Any:
+    def evaluate(self, data: Any = None, config: Mapping[str, Any] | None = None) -> Any:
         """Evaluate with ``data``, ``config`` (default ``{}``) and an empty ``stats``."""
         evaluator = simpleeval.EvalWithCompoundTypes(
             functions=dict(SAFE_FUNCTIONS),
@@ -138,7 +139,7 @@ class Expression:
         evaluator.ATTR_INDEX_FALLBACK = False
         return evaluator.eval(self.source, previously_parsed=self._tree)
 
-    def __call__(self, data: Any, config: Optional[Mapping[str, Any]] = None) -> Any:
+    def __call__(self, data: Any, config: Mapping[str, Any] | None = None) -> Any:
         return self.evaluate(data, config)
 
     def __eq__(self, other: object) -> bool:

@@ -7,18 +7,20 @@ classes by these names, and ``routilux.builtin_routines.<category>`` /
 
 from __future__ import annotations
 
-from typing import List, Tuple
-
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import RoutineSpec
-from routilux_std_routines.control_flow import ConditionalRouter
+from routilux_std_routines.batching import DataAggregator, DataBatcher
+from routilux_std_routines.current_time import TimeProvider
 from routilux_std_routines.data_processing import DataTransformer, DataValidator
-from routilux_std_routines.flow_control import DataAggregator, DataBatcher, DataFilter, RateLimiter
-from routilux_std_routines.text_processing import ResultExtractor, TextClipper, TextRenderer
-from routilux_std_routines.utils import DataFlattener, TimeProvider
+from routilux_std_routines.flattening import DataFlattener
+from routilux_std_routines.rate_limiting import RateLimiter
+from routilux_std_routines.result_extraction import ResultExtractor
+from routilux_std_routines.routing import ConditionalRouter, DataFilter
+from routilux_std_routines.text_clipping import TextClipper
+from routilux_std_routines.text_rendering import TextRenderer
 
 #: (category, class) for every routine of the distribution, in listing order.
-ROUTINES: Tuple[Tuple[str, type], ...] = (
+ROUTINES: tuple[tuple[str, type], ...] = (
     ("text_processing", TextClipper),
     ("text_processing", TextRenderer),
     ("text_processing", ResultExtractor),
@@ -39,7 +41,7 @@ def _summary(cls: type) -> str:
 
 
 @hookimpl
-def routilux_register_routines() -> List[RoutineSpec]:
+def routilux_register_routines() -> list[RoutineSpec]:
     """Every routine of the distribution, named by its class name."""
     return [
         RoutineSpec(name=cls.__name__, cls=cls, category=category, description=_summary(cls))

@@ -1,31 +1,58 @@
-"""Commands of the ``routilux`` group; each module exposes ``COMMANDS``."""
+"""Commands of the ``routilux`` group; each module exposes ``COMMANDS``.
+
+Nothing here imports rich, routilux or the flow-file package at import time: a
+command pays for them only when it renders output or loads a flow, so
+``routilux run`` can print its first line before the live display is imported.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Tuple
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
-from rich.console import Console
+
+from routilux_cli.exit_codes import EXIT_USAGE
 
 if TYPE_CHECKING:
-    from routilux import Flow
+    from rich.console import Console
+
+    from routilux import Flow, JobState
     from routilux_cli.flowfile import FlowFileError, FlowFileSpec
 
-__all__ = ["err_console", "load_flow_or_exit", "out_console"]
+__all__ = ["err_console", "fail", "load_flow_or_exit", "load_job_or_exit", "out_console"]
+
+
+def _console(stream: TextIO) -> Console:
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False, soft_wrap=False)
 
 
 def out_console() -> Console:
-    """stdout, without markup or highlighting surprises."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    """A rich console on stdout, without markup or highlighting surprises."""
+    return _console(sys.stdout)
 
 
 def err_console() -> Console:
-    return Console(file=sys.stderr, highlight=False, soft_wrap=False)
+    """A rich console on stderr, set up as :func:`out_console`."""
+    return _console(sys.stderr)
 
 
-def load_flow_or_exit(path: Path) -> Tuple["Flow", "FlowFileSpec"]:
+def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
+    """Print ``routilux: <message>`` (one line) on stderr and exit with ``status``.
+
+    Bad input (an unknown job id, a store that cannot be opened, a changed flow
+    file) is :data:`~routilux_cli.exit_codes.EXIT_USAGE`; a valid request that the
+    job's status or owner does not allow now (pausing a completed job) is
+    :data:`~routilux_cli.exit_codes.EXIT_FAILED`.
+    """
+    click.echo(f"routilux: {message}", err=True)
+    sys.exit(status)
+
+
+def load_flow_or_exit(path: Path) -> tuple[Flow, FlowFileSpec]:
     """``load_flow_file(path)``; on problems, print them all on stderr and exit with status 2."""
     from routilux_cli.flowfile import FlowFileError, load_flow_file
 
@@ -36,7 +63,23 @@ def load_flow_or_exit(path: Path) -> Tuple["Flow", "FlowFileSpec"]:
         sys.exit(2)
 
 
-def _with_install_hints(error: "FlowFileError") -> "FlowFileError":
+def load_job_or_exit(path: Path) -> JobState:
+    """The job saved in ``path``; if it cannot be loaded, say why on stderr and exit with status 2."""
+    from routilux import JobState
+
+    loader = getattr(JobState, "load", None)
+    if loader is None:
+        click.echo("This routilux-core cannot load jobs (JobState.load is missing).", err=True)
+        sys.exit(2)
+    try:
+        job: JobState = loader(str(path))
+    except Exception as error:
+        click.echo(f"{path}: cannot load the job: {type(error).__name__}: {error}", err=True)
+        sys.exit(2)
+    return job
+
+
+def _with_install_hints(error: FlowFileError) -> FlowFileError:
     """``error``, with "pip install <distribution>" added to an unknown executor that a known one provides.
 
     The flow file names the executor; the registry only knows installed ones,
@@ -46,7 +89,7 @@ def _with_install_hints(error: "FlowFileError") -> "FlowFileError":
     import dataclasses
 
     from routilux.plugins import PluginError, get_registry
-    from routilux_cli.flowfile import FlowFileError  # noqa: F811 (the annotation's import is for type checkers)
+    from routilux_cli.flowfile import FlowFileError
     from routilux_cli.plugin_hints import PROVIDERS, install_hint
 
     try:

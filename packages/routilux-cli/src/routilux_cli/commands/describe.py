@@ -16,7 +16,7 @@ import importlib
 import inspect
 import json
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import click
 
@@ -63,7 +63,7 @@ def describe(type_name: str, as_json: bool) -> None:
 # -- finding and reading the type ------------------------------------------------------------------
 
 
-def _resolve(type_name: str) -> tuple[type, Optional[Any]]:
+def _resolve(type_name: str) -> tuple[type, Any | None]:
     """``(class, RoutineSpec or None)`` for a registered name or ``module:Class``."""
     from routilux import Routine
     from routilux.plugins import get_registry
@@ -101,7 +101,7 @@ def _resolve(type_name: str) -> tuple[type, Optional[Any]]:
     return target, spec
 
 
-def _provider(spec: Optional[Any], cls: type) -> Optional[dict[str, Any]]:
+def _provider(spec: Any | None, cls: type) -> dict[str, Any] | None:
     """The distribution whose plugin registers ``spec``, else the one that installed ``cls``'s module."""
     from routilux.plugins import get_registry
 
@@ -160,7 +160,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _error_handler(handler: Any) -> Optional[dict[str, Any]]:
+def _error_handler(handler: Any) -> dict[str, Any] | None:
     if handler is None:
         return None
     return {

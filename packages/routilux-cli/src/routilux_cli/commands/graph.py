@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -20,7 +19,7 @@ __all__ = ["COMMANDS"]
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of stdout (required for svg/png unless a default name is fine: "
                    "FLOW_NAME.svg / .png in the current directory).")
-def graph_command(flow_file: Path, fmt: str, output: Optional[Path]) -> None:
+def graph_command(flow_file: Path, fmt: str, output: Path | None) -> None:
     """Write the graph of a flow file: Mermaid, D2 or DOT text, or an SVG/PNG image through Graphviz.
 
     Exit status: 0; 1 when Graphviz is missing or fails, or the output cannot

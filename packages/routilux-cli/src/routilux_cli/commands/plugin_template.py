@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -23,13 +22,12 @@ def plugin_group() -> None:
 @click.option("--dir", "destination", type=click.Path(file_okay=False, path_type=Path),
               help="The project folder to create (default: ./routilux-NAME); it must not exist or be empty.")
 @click.option("--description", help="One line saying what the plugin does (pyproject.toml, README).")
-def new_command(kind: str, name: str, destination: Optional[Path], description: Optional[str]) -> None:
+def new_command(kind: str, name: str, destination: Path | None, description: str | None) -> None:
     """Render a complete plugin distribution of KIND named NAME.
 
     The distribution is routilux-NAME (package routilux_NAME): pyproject.toml with the
     `routilux` entry point, a plugin module with a small working example of KIND, a README,
     tests (routilux.testing's contract for KIND, and the plugin in a real flow) and a tox.ini.
-    The `store` kind needs a routilux-core with a store plugin hook.
     Needs copier: pip install 'routilux-cli[template]'.
     """
     from routilux_cli.scaffold import TemplateError, render_plugin

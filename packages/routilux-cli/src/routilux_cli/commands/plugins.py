@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import click
 
@@ -71,7 +71,7 @@ def _as_dict(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _format_record(record: dict[str, Any]) -> str:
-    def field(value: Optional[Any]) -> str:
+    def field(value: Any | None) -> str:
         if isinstance(value, (list, tuple)):
             return ", ".join(value) or "-"
         return "-" if value is None else str(value)

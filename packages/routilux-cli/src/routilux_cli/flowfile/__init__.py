@@ -11,6 +11,8 @@ A flow file is one mapping (YAML, or JSON with the same structure)::
     executor: sequential            # optional; a name, or a mapping:
     # executor: {name: concurrent, max_workers: 4, options: {idle_timeout: 1.0}}
     history_limit: 1000             # optional; emit records kept per job (0: none, null: all)
+    store: jobs.db                  # optional; the store ``routilux run`` journals into (a path
+                                    # relative to this file, or a URL); --store wins over it
     error_handler:                  # optional; the flow-level handler
       strategy: retry               # stop | continue | retry | skip | a registered strategy name
       max_retries: 3

@@ -61,6 +61,10 @@ class _Builder:
         if description is not None and not isinstance(description, str):
             report.problem("description", "description must be a string")
             description = None
+        store = data.get("store")
+        if store is not None and (not isinstance(store, str) or not store.strip()):
+            report.problem("store", f"store must be a path or URL (a non-empty string), got {store!r}")
+            store = None
         executor, max_workers, options = read_executor(report, data.get("executor"))
         history_limit = data.get("history_limit", DEFAULT_HISTORY_LIMIT)
         if history_limit is not None and (
@@ -74,7 +78,8 @@ class _Builder:
         if "error_handler" in data:
             flow.set_error_handler(read_error_handler(report, data["error_handler"], "error_handler"))
         spec = FlowFileSpec(flow_id=flow_id, entry=None, executor=executor, max_workers=flow.max_workers,
-                            executor_options=options, description=description, path=self.path, document=data)
+                            executor_options=options, description=description, store=store, path=self.path,
+                            document=data)
         self.routines(flow, data.get("routines"), spec)
         edges = connect_all(report, flow, data.get("connections", []), self.declared)
         entry_id = self.entry(flow, data.get("entry"), spec)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 __all__ = [
     "CONNECTION_KEYS",
@@ -36,12 +36,13 @@ __all__ = [
     "listing",
 ]
 
-PathLike = Union[str, "os.PathLike[str]"]
+#: A file name as the flow-file functions take it.
+PathLike: TypeAlias = str | os.PathLike[str]
 
 FLOW_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 SCHEMA_VERSION = 1
 
-TOP_KEYS = ("version", "flow_id", "description", "executor", "history_limit", "error_handler",
+TOP_KEYS = ("version", "flow_id", "description", "executor", "history_limit", "error_handler", "store",
             "routines", "connections", "entry")
 ROUTINE_KEYS = ("type", "config", "error_handler", "description")
 CONNECTION_KEYS = ("from", "to", "mapping", "param_mapping")
@@ -124,6 +125,8 @@ class FlowFileSpec:
     max_workers: int = 1
     executor_options: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
+    #: the durable store ``routilux run`` journals into (``store:``; relative to the file)
+    store: str | None = None
     path: Path | None = None
     document: dict[str, Any] = field(default_factory=dict)
     #: routine id -> the ``type`` written in the file

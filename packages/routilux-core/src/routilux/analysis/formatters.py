@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import abc
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Union
+from typing import Any
 
 __all__ = ["BaseFormatter", "RoutineMarkdownFormatter", "WorkflowD2Formatter", "d2_quote", "edge_label"]
 
-PathLike = Union[str, Path]
+PathLike = str | Path
 
 
 class BaseFormatter(abc.ABC):
     """Turns an analysis result (plain data) into text."""
 
     @abc.abstractmethod
-    def format(self, data: Dict[str, Any]) -> str:
+    def format(self, data: dict[str, Any]) -> str:
         """The text for ``data``."""
 
-    def save(self, data: Dict[str, Any], file_path: PathLike) -> None:
+    def save(self, data: dict[str, Any], file_path: PathLike) -> None:
         """Write :meth:`format` to ``file_path`` (UTF-8), creating its directory."""
         path = Path(file_path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,10 +43,10 @@ class RoutineMarkdownFormatter(BaseFormatter):
     :meth:`WorkflowAnalyzer.analyze_flow` (its routines are listed by id).
     """
 
-    def format(self, data: Dict[str, Any]) -> str:
+    def format(self, data: dict[str, Any]) -> str:
         if "routines" in data:
             title = data.get("file_path") or data.get("flow_id") or "routines"
-            routines: List[Mapping[str, Any]] = list(data["routines"])
+            routines: list[Mapping[str, Any]] = list(data["routines"])
             lines = [f"# Routines in `{title}`", ""]
             if not routines:
                 lines.append("_No routine found._")
@@ -54,7 +55,7 @@ class RoutineMarkdownFormatter(BaseFormatter):
             return "\n".join(lines).rstrip() + "\n"
         return "\n".join(self._routine(data, level=1)).rstrip() + "\n"
 
-    def _routine(self, routine: Mapping[str, Any], level: int) -> List[str]:
+    def _routine(self, routine: Mapping[str, Any], level: int) -> list[str]:
         hashes = "#" * level
         name = routine.get("name") or routine.get("class_name") or "?"
         if routine.get("routine_id"):
@@ -121,7 +122,7 @@ class WorkflowD2Formatter(BaseFormatter):
             raise ValueError(f"Unknown D2 style {style!r}; choose one of {', '.join(self.STYLES)}")
         self.style = style
 
-    def format(self, data: Dict[str, Any]) -> str:
+    def format(self, data: dict[str, Any]) -> str:
         entries = set(data.get("entry_points") or ())
         workers = data.get("max_workers")
         lines = [

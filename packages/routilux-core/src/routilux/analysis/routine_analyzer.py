@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Union
+from typing import Any, Union
 
 __all__ = ["RoutineAnalyzer", "analyze_routine_file"]
 
@@ -14,7 +14,7 @@ PathLike = Union[str, "Path"]
 _BASE_NAME = "Routine"
 
 
-def _base_name(node: ast.expr) -> Optional[str]:
+def _base_name(node: ast.expr) -> str | None:
     """``Routine`` for ``Routine``, ``routilux.Routine`` and ``Routine[...]``; None otherwise."""
     if isinstance(node, ast.Name):
         return node.id
@@ -35,7 +35,7 @@ def _is_self_call(node: ast.Call, method: str) -> bool:
     )
 
 
-def _argument(node: ast.Call, position: int, keyword: str) -> Optional[ast.expr]:
+def _argument(node: ast.Call, position: int, keyword: str) -> ast.expr | None:
     for kw in node.keywords:
         if kw.arg == keyword:
             return kw.value
@@ -44,7 +44,7 @@ def _argument(node: ast.Call, position: int, keyword: str) -> Optional[ast.expr]
     return None
 
 
-def _literal(node: Optional[ast.expr], default: Any = None) -> Any:
+def _literal(node: ast.expr | None, default: Any = None) -> Any:
     if node is None:
         return default
     try:
@@ -53,7 +53,7 @@ def _literal(node: Optional[ast.expr], default: Any = None) -> Any:
         return None
 
 
-def _describe_callable(node: Optional[ast.expr]) -> Optional[str]:
+def _describe_callable(node: ast.expr | None) -> str | None:
     """``"_on_input"`` for ``self._on_input``, the source text for anything else."""
     if node is None:
         return None
@@ -76,7 +76,7 @@ class RoutineAnalyzer:
     the class body; only literal configuration values are reported.
     """
 
-    def analyze_file(self, file_path: PathLike) -> Dict[str, Any]:
+    def analyze_file(self, file_path: PathLike) -> dict[str, Any]:
         """``{"file_path", "routines": [...]}`` for the file; ``FileNotFoundError`` if it is missing."""
         path = Path(file_path)
         if not path.is_file():
@@ -84,13 +84,13 @@ class RoutineAnalyzer:
         source = path.read_text(encoding="utf-8")
         return self.analyze_source(source, file_path=str(path))
 
-    def analyze_source(self, source: str, file_path: str = "<string>") -> Dict[str, Any]:
+    def analyze_source(self, source: str, file_path: str = "<string>") -> dict[str, Any]:
         """As :meth:`analyze_file`, for source text (``SyntaxError`` if it does not parse)."""
         tree = ast.parse(source, filename=file_path)
         classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
         classes.sort(key=lambda node: node.lineno)
-        routine_names: Set[str] = {_BASE_NAME}
-        found: List[ast.ClassDef] = []
+        routine_names: set[str] = {_BASE_NAME}
+        found: list[ast.ClassDef] = []
         # Repeat until stable so that subclasses of routine classes defined later are found too.
         changed = True
         while changed:
@@ -105,10 +105,10 @@ class RoutineAnalyzer:
         found.sort(key=lambda node: node.lineno)
         return {"file_path": file_path, "routines": [self._describe_class(node) for node in found]}
 
-    def _describe_class(self, node: ast.ClassDef) -> Dict[str, Any]:
-        slots: List[Dict[str, Any]] = []
-        events: List[Dict[str, Any]] = []
-        config: Dict[str, Any] = {}
+    def _describe_class(self, node: ast.ClassDef) -> dict[str, Any]:
+        slots: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        config: dict[str, Any] = {}
         for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
             if _is_self_call(call, "define_slot"):
                 strategy = _argument(call, 2, "merge_strategy")
@@ -153,17 +153,17 @@ class RoutineAnalyzer:
         }
 
     @staticmethod
-    def to_json(data: Dict[str, Any], indent: int = 2) -> str:
+    def to_json(data: dict[str, Any], indent: int = 2) -> str:
         """The description as JSON text (values JSON cannot hold are written with ``str``)."""
         return json.dumps(data, indent=indent, ensure_ascii=False, default=str)
 
-    def save_json(self, data: Dict[str, Any], file_path: PathLike, indent: int = 2) -> None:
+    def save_json(self, data: dict[str, Any], file_path: PathLike, indent: int = 2) -> None:
         """Write :meth:`to_json` to ``file_path`` (UTF-8), creating its directory."""
         path = Path(file_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.to_json(data, indent=indent) + "\n", encoding="utf-8")
 
 
-def analyze_routine_file(file_path: PathLike) -> Dict[str, Any]:
+def analyze_routine_file(file_path: PathLike) -> dict[str, Any]:
     """Shortcut for ``RoutineAnalyzer().analyze_file(file_path)``."""
     return RoutineAnalyzer().analyze_file(file_path)

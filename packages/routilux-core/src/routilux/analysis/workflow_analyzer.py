@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any
 
 from routilux.analysis.routine_analyzer import RoutineAnalyzer
 
@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 
 __all__ = ["D2_MODES", "WorkflowAnalyzer", "analyze_workflow"]
 
-PathLike = Union[str, Path]
+PathLike = str | Path
 
 #: The ``mode`` values of :meth:`WorkflowAnalyzer.to_d2_format` and :meth:`WorkflowAnalyzer.save_d2`.
 D2_MODES = ("standard", "ultimate")
 
 
-def _callable_name(value: Any) -> Optional[str]:
+def _callable_name(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -38,11 +38,11 @@ class WorkflowAnalyzer:
     ``include_source_analysis`` is set (results are cached per file).
     """
 
-    def __init__(self, routine_analyzer: Optional[RoutineAnalyzer] = None) -> None:
+    def __init__(self, routine_analyzer: RoutineAnalyzer | None = None) -> None:
         self.routine_analyzer = routine_analyzer or RoutineAnalyzer()
-        self._file_cache: Dict[str, Optional[Dict[str, Any]]] = {}
+        self._file_cache: dict[str, dict[str, Any] | None] = {}
 
-    def analyze_flow(self, flow: "Flow", include_source_analysis: bool = True) -> Dict[str, Any]:
+    def analyze_flow(self, flow: Flow, include_source_analysis: bool = True) -> dict[str, Any]:
         """The description of ``flow`` (see spec §17 for its keys)."""
         routines = [
             self._describe_routine(rid, routine, include_source_analysis)
@@ -60,7 +60,7 @@ class WorkflowAnalyzer:
             "entry_points": [rid for rid, routine in flow.routines.items() if "trigger" in routine._slots],
         }
 
-    def _describe_routine(self, routine_id: str, routine: "Routine", with_source: bool) -> Dict[str, Any]:
+    def _describe_routine(self, routine_id: str, routine: Routine, with_source: bool) -> dict[str, Any]:
         cls = type(routine)
         return {
             "routine_id": routine_id,
@@ -82,7 +82,7 @@ class WorkflowAnalyzer:
             "source_info": self._source_info(cls) if with_source else None,
         }
 
-    def _source_info(self, cls: type) -> Optional[Dict[str, Any]]:
+    def _source_info(self, cls: type) -> dict[str, Any] | None:
         try:
             file_name = inspect.getsourcefile(cls)
         except (TypeError, OSError):
@@ -103,7 +103,7 @@ class WorkflowAnalyzer:
         return {"file_path": file_name, "module": cls.__module__}
 
     @staticmethod
-    def _describe_connections(flow: "Flow") -> List[Dict[str, Any]]:
+    def _describe_connections(flow: Flow) -> list[dict[str, Any]]:
         described = []
         for connection in flow.connections:
             event, slot = connection.source_event, connection.target_slot
@@ -121,19 +121,19 @@ class WorkflowAnalyzer:
         return described
 
     @staticmethod
-    def to_json(data: Dict[str, Any], indent: int = 2) -> str:
+    def to_json(data: dict[str, Any], indent: int = 2) -> str:
         """The description as JSON text (values JSON cannot hold are written with ``str``)."""
         return json.dumps(data, indent=indent, ensure_ascii=False, default=_json_default)
 
-    def save_json(self, data: Dict[str, Any], file_path: PathLike, indent: int = 2) -> None:
+    def save_json(self, data: dict[str, Any], file_path: PathLike, indent: int = 2) -> None:
         """Write :meth:`to_json` to ``file_path`` (UTF-8), creating its directory."""
         _write(file_path, self.to_json(data, indent=indent) + "\n")
 
     @staticmethod
     def to_d2_format(
-        data: Dict[str, Any],
+        data: dict[str, Any],
         mode: str = "standard",
-        routine_analysis: Optional["RoutineAnalysisSource"] = None,
+        routine_analysis: RoutineAnalysisSource | None = None,
     ) -> str:
         """The flow as a D2 diagram.
 
@@ -171,10 +171,10 @@ class WorkflowAnalyzer:
 
     def save_d2(
         self,
-        data: Dict[str, Any],
+        data: dict[str, Any],
         output_path: PathLike,
         mode: str = "standard",
-        routine_analysis: Optional["RoutineAnalysisSource"] = None,
+        routine_analysis: RoutineAnalysisSource | None = None,
     ) -> None:
         """Write :meth:`to_d2_format` to ``output_path`` (UTF-8), creating its directory.
 
@@ -197,7 +197,7 @@ def _write(file_path: PathLike, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def analyze_workflow(flow: "Flow", include_source_analysis: bool = True) -> Dict[str, Any]:
+def analyze_workflow(flow: Flow, include_source_analysis: bool = True) -> dict[str, Any]:
     """Shortcut for ``WorkflowAnalyzer().analyze_flow(flow, include_source_analysis)``."""
     return WorkflowAnalyzer().analyze_flow(flow, include_source_analysis=include_source_analysis)
 

@@ -3,7 +3,7 @@
 Core ships no routine implementations and never imports the plugin package.
 Each name is looked up in the routine registry on first access, so
 ``from routilux.builtin_routines.text_processing import TextClipper`` and
-``from routilux import TextClipper`` give the class the installed plugin
+``routilux.TextClipper`` give the class the installed plugin
 registered. Without the plugin, the import fails with an ``ImportError`` that
 says what to install.
 """
@@ -11,12 +11,12 @@ says what to install.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Dict, List, Sequence, Tuple
+from collections.abc import Callable, Sequence
 
 DISTRIBUTION = "routilux-std-routines"
 
 #: The names of spec §0.1, per category module.
-CATEGORIES: Dict[str, Tuple[str, ...]] = {
+CATEGORIES: dict[str, tuple[str, ...]] = {
     "text_processing": ("TextClipper", "TextRenderer", "ResultExtractor"),
     "utils": ("TimeProvider", "DataFlattener"),
     "data_processing": ("DataTransformer", "DataValidator"),
@@ -24,9 +24,9 @@ CATEGORIES: Dict[str, Tuple[str, ...]] = {
 }
 
 #: Every built-in routine name, in category order.
-NAMES: Tuple[str, ...] = tuple(name for names in CATEGORIES.values() for name in names)
+NAMES: tuple[str, ...] = tuple(name for names in CATEGORIES.values() for name in names)
 
-__all__: List[str] = list(NAMES)
+__all__: list[str] = list(NAMES)
 
 
 def _resolve(name: str) -> type:
@@ -48,20 +48,24 @@ def _resolve(name: str) -> type:
     return spec.cls
 
 
-def _lazy_attributes(
+def lazy_attributes(
     module: str, names: Sequence[str]
-) -> Tuple[Callable[[str], type], Callable[[], List[str]]]:
-    """A module's ``__getattr__`` and ``__dir__`` serving ``names`` through :func:`_resolve`."""
+) -> tuple[Callable[[str], type], Callable[[], list[str]]]:
+    """A module's ``__getattr__`` and ``__dir__`` that resolve ``names`` from the routine registry.
+
+    Used by this package and its category modules, so that each resolves its
+    names on first access and a missing plugin surfaces as an ``ImportError``.
+    """
 
     def __getattr__(name: str) -> type:
         if name in names:
             return _resolve(name)
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
 
-    def __dir__() -> List[str]:
+    def __dir__() -> list[str]:
         return sorted(set(vars(sys.modules[module])) | set(names))
 
     return __getattr__, __dir__
 
 
-__getattr__, __dir__ = _lazy_attributes(__name__, NAMES)
+__getattr__, __dir__ = lazy_attributes(__name__, NAMES)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import List
+from routilux.builtin_routines import CATEGORIES, lazy_attributes
 
-from routilux.builtin_routines import CATEGORIES, _lazy_attributes
+__all__: list[str] = list(CATEGORIES["data_processing"])
 
-__all__: List[str] = list(CATEGORIES["data_processing"])
-
-__getattr__, __dir__ = _lazy_attributes(__name__, __all__)
+__getattr__, __dir__ = lazy_attributes(__name__, __all__)

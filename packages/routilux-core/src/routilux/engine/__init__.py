@@ -2,5 +2,5 @@
 accounting for each job's work and applying error strategies.
 
 ``routilux.engine.runtime.Engine`` is the per-flow runtime; executors (how and
-where activations run) are plugins, see ``routilux.engine.executor``.
+where activations run) are plugins, see ``routilux.engine.executors``.
 """

@@ -1,16 +1,16 @@
-"""The per-flow runtime: routing, running activations, job accounting and figures.
+"""The per-flow runtime: routing emits to activations, running them, job accounting and figures.
 
-An activation is the tuple ``(slot, data, connection, job_state, attempt)``.
-Each job counts its units of work in flight (the entry handler and every
-queued, running, retrying or held activation) with one token each in
-``job_state._inflight``; the thread that removes the last token finishes the
-job, so completion is immediate and per job, with no polling.
+:class:`Engine` is the flow's :class:`~routilux.router.Router` (events and
+slots reach it through ``flow.router``) and the
+:class:`~routilux.engine.executors.base.ActivationRunner` its executor calls
+back. It owns the flow's wiring (``routine_ids`` and ``connections``) and a
+:class:`~routilux.engine.job_run.JobRun` per job in flight.
 
 Figures (``JobState.routine_stats()``): the thread that handles an activation
 bumps its own :class:`~routilux.job_stats.Tally` for the routine: ``enqueued``
 where it is routed, ``activations``, the outcome and the handler time where it
 runs. With a remote executor the start is counted in :meth:`Engine.prepare_remote`
-and the outcome and time come back in the :class:`RemoteResult`.
+and the outcome and time come back in the :class:`~routilux.engine.remote.RemoteResult`.
 
 Pause, resume, cancel, failure and completion are in :mod:`routilux.engine.control`;
 error strategies and retries in :mod:`routilux.engine.failures`.
@@ -20,106 +20,199 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from threading import get_ident
 from time import perf_counter
 from time import time as _now
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, final
 
-from routilux._context import _current_job_state
-from routilux.engine.control import PAUSED, JobControl
-from routilux.engine.executor import Executor, RemoteCall, RemoteResult
+from routilux.engine.activation import Activation
+from routilux.engine.contracts import FlowHost
+from routilux.engine.control import JobControl
+from routilux.engine.executors.base import Executor, ExecutorChoice
 from routilux.engine.failures import Failures
+from routilux.engine.job_run import GATES, PAUSED, JobRun
+from routilux.engine.journal import JobJournal
+from routilux.engine.remote import RemoteCall, RemoteResult
+from routilux.engine.remote_runs import RemoteRuns
+from routilux.job_context import current_job_state
 from routilux.job_state import JobState
 from routilux.job_stats import SCRATCH, Tally
 
 if TYPE_CHECKING:
     from routilux.connection import Connection
     from routilux.event import Event
+    from routilux.execution_tracker import ExecutionTracker
     from routilux.slot import Slot
+
+__all__ = ["Engine"]
 
 logger = logging.getLogger("routilux.engine")
 
-Activation = Tuple["Slot", Dict[str, Any], Optional["Connection"], Optional[JobState], int]
-
 # What a thread with no tallies in a job finds: looked up, never written.
-_NO_TALLIES: Dict[Any, Tally] = {}
+_NO_TALLIES: dict[Any, Tally] = {}
 
 
+@final
 class Engine:
-    """Runs one flow's activations through its executor."""
+    """Runs one flow's activations through its executor.
 
-    def __init__(self, flow: Any) -> None:
+    Args:
+        flow: the flow (read for its routines, error handler and tracker).
+        executor_factory: creates the flow's executor when the first activation needs it.
+    """
+
+    def __init__(self, flow: FlowHost, executor_factory: Callable[[ExecutorChoice | None], Executor]) -> None:
         self.flow = flow
-        self._executor: Optional[Executor] = None
+        self._executor_factory = executor_factory
+        self._executor: Executor | None = None
         self._executor_lock = threading.Lock()
-        # Jobs with work in flight; set add/discard are atomic.
-        self.active_jobs: "set[JobState]" = set()
+        # Routines that run elsewhere than on the flow's executor, and the executors started for them.
+        self._choices: dict[Any, ExecutorChoice] = {}
+        self._elsewhere: dict[ExecutorChoice, Executor] = {}
+        #: Each routine's first id in the flow, for O(1) naming on the hot path.
+        self.routine_ids: dict[Any, str] = {}
+        #: The connection of each wired ``(event, slot)`` pair (0.10's ``_event_slot_connections``).
+        self.connections: dict[tuple[Event, Slot], Connection] = {}
+        #: The flow's ``execution_tracker`` (kept here: it is read per emit).
+        self.tracker: ExecutionTracker | None = None
+        #: Runs of the jobs with work in flight; set add/discard are atomic.
+        self.active: set[JobRun] = set()
         self.control = JobControl(self)
-        self.failures = Failures(self)
+        self.failures = Failures(self, self.control)
+        self.remote = RemoteRuns(self, self.control, self.failures)
 
     # -- executor ------------------------------------------------------------------
 
+    @property
+    def current_executor(self) -> Executor | None:
+        """The executor started for this flow, or None before the first activation (or after a shutdown)."""
+        return self._executor
+
     def executor(self) -> Executor:
+        """The flow's executor, created and started on first use."""
         executor = self._executor
         if executor is None:
             with self._executor_lock:
                 executor = self._executor
                 if executor is None:
-                    executor = self.flow._create_executor()
+                    executor = self._executor_factory(None)
                     executor.start(self)
                     self._executor = executor
         return executor
 
+    def run_routine_on(self, routine: Any, choice: ExecutorChoice | None) -> None:
+        """Send ``routine``'s activations to the executor of ``choice`` (None: the flow's own)."""
+        with self._executor_lock:
+            if choice is None:
+                self._choices.pop(routine, None)
+            else:
+                self._choices[routine] = choice
+            self._pick_submit()
+
+    def forget_routine_executors(self) -> None:
+        """Every routine runs on the flow's executor again (those started are shut down on ``shutdown``)."""
+        with self._executor_lock:
+            self._choices.clear()
+            self._pick_submit()
+
+    def _pick_submit(self) -> None:
+        # A flow whose routines all run on its own executor pays nothing per activation for the
+        # choice: ``submit`` is then the class's method, else this instance's routing one.
+        if self._choices:
+            self.submit = self._submit_by_routine  # type: ignore[method-assign]
+        else:
+            self.__dict__.pop("submit", None)
+
+    def executor_of(self, choice: ExecutorChoice) -> Executor:
+        """The executor of ``choice``, created and started on first use."""
+        executor = self._elsewhere.get(choice)
+        if executor is None:
+            with self._executor_lock:
+                executor = self._elsewhere.get(choice)
+                if executor is None:
+                    executor = self._executor_factory(choice)
+                    executor.start(self)
+                    self._elsewhere[choice] = executor
+        return executor
+
     def shutdown(self, wait: bool = True) -> None:
+        """Shut every executor of the flow down; the next activation starts them anew."""
         with self._executor_lock:
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=wait)
+            others, self._elsewhere = list(self._elsewhere.values()), {}
+        for each in ([executor] if executor is not None else []) + others:
+            each.shutdown(wait=wait)
 
     def submit(self, activation: Activation) -> None:
+        """Hand ``activation`` to the executor that runs its routine."""
         executor = self._executor
         if executor is None:
             executor = self.executor()
         executor.submit(activation)
 
+    def _submit_by_routine(self, activation: Activation) -> None:
+        choice = self._choices.get(activation.slot.routine)
+        if choice is None:
+            Engine.submit(self, activation)
+        else:
+            (self._elsewhere.get(choice) or self.executor_of(choice)).submit(activation)
+
+    def dispatch(self, run: JobRun, activation: Activation) -> None:
+        """Submit ``activation`` (its token taken), or hold it if its job is paused meanwhile."""
+        if run.gate is None:
+            self.submit(activation)
+        else:
+            self.control.hold(run, activation)
+
+    def schedule(self, activation: Activation, delay: float) -> None:
+        """Submit ``activation`` after ``delay`` seconds (a retry's back-off), on a timer thread."""
+        if delay > 0:
+            timer = threading.Timer(delay, self.submit, (activation,))
+            timer.daemon = True
+            timer.start()
+        else:
+            self.submit(activation)
+
     # -- jobs and names -----------------------------------------------------------------
 
-    def begin_job(self, job: JobState) -> None:
+    def begin_job(self, job: JobState) -> JobRun:
         """Start accounting for ``job``, holding one token for its entry handler."""
-        job._inflight = [None]
-        job._finished = False
-        job._gate = None
-        job._settled.clear()
-        self.active_jobs.add(job)
+        run = JobRun(job)
+        run.tokens.append(None)
+        job.engine_run = run
+        self.active.add(run)
+        return run
 
-    def track(self, job: JobState) -> List[None]:
-        """The job's tokens, set up first for a job this engine did not start (emits with a foreign job)."""
-        inflight = job._inflight
-        if inflight is None:
+    def track(self, job: JobState) -> JobRun:
+        """The job's run, set up first for a job this engine did not start (emits with a foreign job)."""
+        run = job.engine_run
+        if run is None:
             with job.lock:
-                inflight = job._inflight
-                if inflight is None:
-                    inflight = job._inflight = []
-                    job._finished = False
-                    self.active_jobs.add(job)
-        return inflight
+                run = job.engine_run
+                if run is None:
+                    run = JobRun(job)
+                    # A record that was paused, cancelled or failed stays so for the work that reaches it.
+                    run.gate = GATES.get(job.status)
+                    job.engine_run = run
+                    self.active.add(run)
+        return run  # type: ignore[return-value]  # only engines set engine_run
 
-    def release(self, job: JobState) -> None:
-        """Drop one token of ``job``; the last one finishes the job."""
-        inflight = job._inflight
-        assert inflight is not None
-        inflight.pop()
-        if not inflight:
-            self.control.finish(job)
-        if job._gate == PAUSED:
-            self.control.settle(job)
+    def release(self, run: JobRun) -> None:
+        """Drop one token of the job; the last one finishes it."""
+        tokens = run.tokens
+        tokens.pop()
+        if not tokens:
+            self.control.finish(run)
+        if run.gate == PAUSED:
+            self.control.settle(run)
 
     def routine_id(self, routine: Any) -> str:
         """The routine's id in this flow (a routine outside the flow is known by its own ``_id``)."""
-        return self.flow._routine_ids.get(routine) or routine._id  # type: ignore[no-any-return]
+        return self.routine_ids.get(routine) or routine._id
 
-    def name_of(self, slot: "Slot") -> str:
+    def name_of(self, slot: Slot) -> str:
         """``pay.input``: the slot named by its routine's id in the flow."""
         routine = slot.routine
         return f"{self.routine_id(routine)}.{slot.name}" if routine is not None else slot.name
@@ -127,91 +220,116 @@ class Engine:
     def tally(self, job: JobState, routine: Any) -> Tally:
         """The calling thread's tally of ``routine`` in ``job`` (created on first use)."""
         tally = job.tallies.by_thread.get(get_ident(), _NO_TALLIES).get(routine)
-        return tally if tally is not None else self.new_tally(job, routine)
+        return tally if tally is not None else self._new_tally(job, routine)
 
-    def new_tally(self, job: JobState, routine: Any) -> Tally:
+    def _new_tally(self, job: JobState, routine: Any) -> Tally:
         """A first tally of ``routine`` in ``job`` for the calling thread (the hot path's miss)."""
         if routine is None:
             return SCRATCH  # routine-less work (a resume's wake-up) counts for nobody
-        return job.tallies.add(routine, self.flow._routine_ids.get(routine) or routine._id)
+        return job.tallies.add(routine, self.routine_ids.get(routine) or routine._id)
 
-    # -- routing -------------------------------------------------------------------------
+    # -- the Router protocol ----------------------------------------------------------------
 
-    def route(self, event: "Event", data: Dict[str, Any], job: Optional[JobState]) -> None:
+    def routine_id_of(self, routine: Any) -> str | None:
+        return self.routine_ids.get(routine)
+
+    def route(self, event: Event, data: dict[str, Any], job: JobState | None) -> None:
         """Queue one activation of every slot connected to ``event``."""
-        flow = self.flow
         slots = event.connected_slots
         now = _now()
-        tracker = flow.execution_tracker
+        tracker = self.tracker
         if tracker is not None:
             # Compact on purpose (this runs per emit): the tracker names things when read.
-            tracker._events.append((now, event, slots[0] if slots else None, data))
+            tracker.emit_log.append((now, event, slots[0] if slots else None, data))
+        connections = self.connections
         if job is None:
-            connections = flow._event_slot_connections
             for slot in slots:
-                self.submit((slot, data, connections.get((event, slot)), None, 0))
+                self.submit(Activation(slot, data, connections.get((event, slot)), None))
             return
-        emits = job._emits
+        journal: JobJournal | None = job.journal  # type: ignore[assignment]  # engines set only these
+        emits = job.emit_log
         if emits is not None:
-            routine_id = flow._routine_ids.get(event.routine)
+            routine_id = self.routine_ids.get(event.routine)
             if routine_id is not None:
                 emits.append((now, routine_id, event.name, data))
+                if journal is not None:
+                    journal.effect("emit", [now, routine_id, event.name, data])
         if not slots:
             return
-        gate = job._gate
+        run: JobRun | None = job.engine_run  # type: ignore[assignment]  # only engines set it
+        if run is None:
+            run = self.track(job)
+        gate = run.gate
         if gate is not None and gate != PAUSED:
             return  # the job was cancelled or stopped: nothing of it runs any more
-        inflight = job._inflight
-        if inflight is None:
-            inflight = self.track(job)
-        connections = flow._event_slot_connections
+        tokens = run.tokens
         submit = self.submit
         shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
+        children = None if journal is None else journal.collector()
         for slot in slots:
-            inflight.append(None)
+            tokens.append(None)
             tally = shard.get(slot.routine)
             if tally is None:
-                tally = self.new_tally(job, slot.routine)
+                tally = self._new_tally(job, slot.routine)
                 shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
             tally.enqueued += 1
-            activation = (slot, data, connections.get((event, slot)), job, 0)
-            if gate is None:
+            activation = Activation(slot, data, connections.get((event, slot)), job)
+            if children is not None:
+                activation.seq = journal.next_seq()  # type: ignore[union-attr]
+                children.append(activation)
+            elif gate is None:
                 submit(activation)
             else:
-                self.control.hold(job, activation)
+                self.control.hold(run, activation)
+        if children is not None:
+            journal.spawned(children, self, run)  # type: ignore[union-attr]
+
+    def report_slot_error(self, slot: Slot, data: dict[str, Any], error: Exception, job: JobState) -> None:
+        """A handler failed in a direct ``Slot.receive(..., job_state=...)`` call."""
+        self.failures.report_slot_error(slot, data, error, job)
 
     # -- running -----------------------------------------------------------------------
 
     def run(self, activation: Activation) -> None:
         """Run one activation in this thread (the executor's local path); never raises."""
-        slot, data, connection, job, attempt = activation
+        job = activation.job
+        slot = activation.slot
         if job is None:
-            self._run_jobless(slot, data, connection)
+            self._run_jobless(activation)
             return
-        if job._gate is not None and not self.control.admit(job, activation):
+        run: JobRun = job.engine_run  # type: ignore[assignment]  # set when the activation was routed
+        if run.gate is not None and not self.control.admit(run, activation):
             return
         routine = slot.routine
         tally = job.tallies.by_thread.get(get_ident(), _NO_TALLIES).get(routine)
         if tally is None:
-            tally = self.new_tally(job, routine)
+            tally = self._new_tally(job, routine)
         tally.activations += 1
-        if attempt:
+        if activation.attempt:
             tally.retries += 1
+        journal: JobJournal | None = job.journal  # type: ignore[assignment]  # engines set only these
+        scope = None if journal is None else journal.open(activation)
+        failed = True
         try:
+            data = activation.data
+            connection = activation.connection
             if connection is not None and connection.param_mapping:
                 data = connection._apply_mapping(data)
             if routine is not None:
                 routine._current_flow = self.flow
-            merged = slot._merge(data)
+            merged = slot.merge(data) if journal is None else journal.merge(activation, data)
         except Exception as error:
             # Mapping and merge failures are task failures: no handler means STOP.
             tally.failed += 1
             self.failures.failed(activation, error, default_stop=True)
         else:
-            token = _current_job_state.set(job)
+            # Left set after the handler: an executor thread runs nothing but activations, each of
+            # which sets its own job here (a set only when the job changes, no reset per call).
+            if current_job_state.get() is not job:
+                current_job_state.set(job)
             started = perf_counter()
             try:
-                slot._invoke(merged)
+                slot.invoke(merged)
             except Exception as error:
                 tally.handler_seconds += perf_counter() - started
                 tally.failed += 1
@@ -220,109 +338,59 @@ class Engine:
             else:
                 tally.handler_seconds += perf_counter() - started
                 tally.succeeded += 1
-            finally:
-                _current_job_state.reset(token)
-        # release(job), inlined: this runs once per activation.
-        inflight = job._inflight
-        assert inflight is not None
-        inflight.pop()
-        if not inflight:
-            self.control.finish(job)
-        if job._gate == PAUSED:
-            self.control.settle(job)
+                failed = False
+        if scope is not None:
+            self.failures.end_durable(scope, failed, run)
+        # release(run), inlined: this runs once per activation.
+        tokens = run.tokens
+        tokens.pop()
+        if not tokens:
+            self.control.finish(run)
+        if run.gate == PAUSED:
+            self.control.settle(run)
 
-    def _run_jobless(self, slot: "Slot", data: Dict[str, Any], connection: Optional["Connection"]) -> None:
+    def _run_jobless(self, activation: Activation) -> None:
         """An activation of no job (an emit outside any job): run it, nothing to account for."""
+        slot, data, connection = activation.slot, activation.data, activation.connection
+        if current_job_state.get() is not None:
+            current_job_state.set(None)  # this thread's last activation was a job's (see run)
         try:
             if connection is not None and connection.param_mapping:
                 data = connection._apply_mapping(data)
             if slot.routine is not None:
                 slot.routine._current_flow = self.flow
-            slot._invoke(slot._merge(data))
+            slot.invoke(slot.merge(data))
         except Exception:
             logger.exception("Error in handler of %s (no job)", self.name_of(slot))
 
-    def prepare_remote(self, activation: Activation) -> Optional[RemoteCall]:
-        """Merge locally and describe the handler call for another process."""
-        slot, data, connection, job, attempt = activation
-        tally: Optional[Tally] = None
-        if job is not None:
-            if slot is self.control.wake_slot:
-                self.release(job)  # a resume's wake-up: nothing to run anywhere
-                return None
-            if job._gate is not None and not self.control.admit(job, activation):
-                return None
-            tally = self.tally(job, slot.routine)
-            tally.activations += 1
-            if attempt:
-                tally.retries += 1
-        try:
-            if connection is not None:
-                data = connection._apply_mapping(data)
-            merged = slot._merge(data)
-            if slot.routine is None:
-                raise ValueError(f"slot {self.name_of(slot)!r} has no routine to run remotely")
-        except Exception as error:
-            if tally is not None:
-                tally.failed += 1
-            self.failures.failed(activation, error, default_stop=True)
-            if job is not None:
-                self.release(job)
-            return None
-        return RemoteCall(routine=slot.routine, slot_name=slot.name, merged=merged,
-                          routine_id=self.flow._routine_ids.get(slot.routine))
+    def prepare_remote(self, activation: Activation) -> RemoteCall | None:
+        """Merge locally and describe the handler call for another process (see :mod:`.remote_runs`)."""
+        return self.remote.prepare(activation)
 
     def finish_remote(self, activation: Activation, result: RemoteResult) -> None:
-        """Count the outcome, route the captured emits, then apply the error if any."""
-        slot, data, connection, job, attempt = activation
-        routine = slot.routine
-        if job is not None:
-            tally = self.tally(job, routine)
-            tally.handler_seconds += result.handler_seconds
-            if result.error is None:
-                tally.succeeded += 1
-            else:
-                tally.failed += 1
-        token = _current_job_state.set(job)
-        try:
-            if result.outputs and job is not None:
-                routine_id = self.routine_id(routine)
-                for output_type, data in result.outputs:
-                    job.send_output(routine_id, output_type, data)
-            for event_name, payload in result.emits:
-                event = routine._events.get(event_name) if routine is not None else None
-                if event is None:
-                    logger.error("Remote handler of %s emitted the unknown event %r; dropped",
-                                 self.name_of(slot), event_name)
-                    continue
-                self.route(event, payload, job)
-            if result.error is not None:
-                logger.error("Remote handler of %s failed:\n%s", self.name_of(slot),
-                             result.error_text or result.error)
-                self.failures.failed(activation, result.error, default_stop=False)
-        finally:
-            _current_job_state.reset(token)
-            if job is not None:
-                self.release(job)
+        """Count, route and settle what a remote run sent back (see :mod:`.remote_runs`)."""
+        self.remote.finish(activation, result)
 
-    def report_slot_error(self, slot: "Slot", data: Dict[str, Any], error: Exception, job: JobState) -> None:
-        """A handler failed in a direct ``Slot.receive(..., job_state=...)`` call."""
-        self.failures.report_slot_error(slot, data, error, job)
+    # -- the entry ------------------------------------------------------------------------
 
-    # -- the entry routine ------------------------------------------------------------------------
-
-    def run_entry(self, job: JobState, entry_id: str, routine: Any, params: Dict[str, Any]) -> None:
+    def run_entry(self, job: JobState, entry_id: str, routine: Any, params: dict[str, Any]) -> None:
         """Run the entry's ``trigger`` in this thread; failures are settled here (never raised)."""
+        run = self.track(job)
         tracker = self.flow.execution_tracker
         started = datetime.now()
         tally = self.tally(job, routine)
         tally.enqueued += 1
         tally.activations += 1
-        token = _current_job_state.set(job)
+        trigger = routine.get_slot("trigger")
+        journal: JobJournal | None = job.journal  # type: ignore[assignment]  # engines set only these
+        # A durable entry is activation 0 of its job: its changes and emits are its end record.
+        scope = None
+        if journal is not None and trigger is not None:
+            scope = journal.open(Activation(trigger, params, None, job))
+        token = current_job_state.set(job)
         began = perf_counter()
         try:
             try:
-                trigger = routine.get_slot("trigger")
                 if trigger is None:
                     raise ValueError(
                         f"Entry routine '{entry_id}' must have a 'trigger' slot; "
@@ -338,8 +406,10 @@ class Engine:
                 tally.succeeded += 1
                 job.update_routine_state(entry_id, {"status": "completed"})
         finally:
-            _current_job_state.reset(token)
-            self.release(job)
+            current_job_state.reset(token)
+            if scope is not None:
+                self.failures.end_durable(scope, job.status == "failed", run)
+            self.release(run)
         if tracker is not None and job.status == "failed":
             message = job.routine_states.get(entry_id, {}).get("error")
             tracker.record_routine_end(entry_id, "failed", error=message)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 import uuid
-import warnings
-from typing import Any, Dict, List, Optional, Set, Tuple, Type
+from typing import Any
 
 from routilux.connection import Connection
 from routilux.engine.control import check_timeout
+from routilux.engine.durability import begin_durable_job
+from routilux.engine.executors.base import Executor, ExecutorChoice
 from routilux.engine.runtime import Engine
 from routilux.error_handler import ErrorHandler
 from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
+from routilux.flow.compat import FlowApi010
+from routilux.flow.durable import FlowStore
+from routilux.flow.flow_codec import FlowStructure, read_flow, serialize_flow
 from routilux.job_lifecycle import transition
 from routilux.job_state import DEFAULT_HISTORY_LIMIT, ExecutionRecord, JobState
 from routilux.routine import Routine
@@ -25,7 +29,7 @@ __all__ = ["DEFAULT_PAUSE_TIMEOUT", "Flow"]
 DEFAULT_PAUSE_TIMEOUT = 5.0
 
 
-class Flow:
+class Flow(FlowStore, FlowApi010):
     """A graph of routines and the engine that runs jobs through it.
 
     ``execution_strategy`` names an executor registered by a plugin: core
@@ -37,34 +41,49 @@ class Flow:
 
     def __init__(
         self,
-        flow_id: Optional[str] = None,
+        flow_id: str | None = None,
         execution_strategy: str = "sequential",
         max_workers: int = 5,
-        execution_timeout: Optional[float] = None,
+        execution_timeout: float | None = None,
         *,
-        history_limit: Optional[int] = DEFAULT_HISTORY_LIMIT,
-        executor_options: Optional[Dict[str, Any]] = None,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
+        executor_options: dict[str, Any] | None = None,
+        store: Any = None,
     ) -> None:
         self.flow_id: str = flow_id or str(uuid.uuid4())
-        self.routines: Dict[str, Routine] = {}
-        self.connections: List[Connection] = []
-        self.execution_tracker: Optional[ExecutionTracker] = None
-        self.error_handler: Optional[ErrorHandler] = None
+        self.routines: dict[str, Routine] = {}
+        self.connections: list[Connection] = []
+        self.error_handler: ErrorHandler | None = None
         self.execution_strategy = execution_strategy
         self.max_workers = max_workers if execution_strategy != "sequential" else 1
         self.execution_timeout = execution_timeout if execution_timeout is not None else 300.0
         self.history_limit = history_limit
-        self.executor_options: Dict[str, Any] = dict(executor_options or {})
-        self._event_slot_connections: Dict[Tuple[Event, Slot], Connection] = {}
-        # The first flow id of each routine, for O(1) lookups on the hot path.
-        self._routine_ids: Dict[Routine, str] = {}
-        self._engine = Engine(self)
-        self._route = self._engine.route
+        self.executor_options: dict[str, Any] = dict(executor_options or {})
+        self._engine = Engine(self, self._create_executor)
+        self.execution_tracker = None
+        #: The flow's engine, which routes its emits (the :class:`~routilux.router.Router` of its routines).
+        self.router: Engine = self._engine
         self._execution_lock = threading.Lock()
+        self.store = None
+        self._origin = (None, None)
+        #: The routines (by id) that run on an executor other than the flow's: see set_routine_executor.
+        self.routine_executors: dict[str, ExecutorChoice] = {}
+        self._choices: dict[tuple[str, int, str], ExecutorChoice] = {}
+        if store is not None:
+            self.set_store(store)
+
+    @property
+    def execution_tracker(self) -> ExecutionTracker | None:
+        """The tracker of the flow's latest job (each ``execute`` makes a new one); may be set."""
+        return self._engine.tracker
+
+    @execution_tracker.setter
+    def execution_tracker(self, tracker: ExecutionTracker | None) -> None:
+        self._engine.tracker = tracker
 
     # -- structure -----------------------------------------------------------------------
 
-    def add_routine(self, routine: Routine, routine_id: Optional[str] = None) -> str:
+    def add_routine(self, routine: Routine, routine_id: str | None = None) -> str:
         """Add ``routine`` under ``routine_id`` (default: its ``_id``) and return the id."""
         if not isinstance(routine, Routine):
             raise TypeError(f"add_routine expects a Routine, got {routine!r}")
@@ -72,7 +91,7 @@ class Flow:
         if rid in self.routines:
             raise ValueError(f"Routine ID '{rid}' already exists in flow")
         self.routines[rid] = routine
-        self._routine_ids.setdefault(routine, rid)
+        self._engine.routine_ids.setdefault(routine, rid)
         return rid
 
     def connect(
@@ -81,7 +100,7 @@ class Flow:
         source_event: str,
         target_routine_id: str,
         target_slot: str,
-        param_mapping: Optional[Dict[str, str]] = None,
+        param_mapping: dict[str, str] | None = None,
     ) -> Connection:
         """Wire ``source_routine_id.source_event`` to ``target_routine_id.target_slot``."""
         source = self._routine_or_error(source_routine_id, "Source")
@@ -90,7 +109,7 @@ class Flow:
         slot = _member_or_error(target._slots, target_slot, "Slot", target_routine_id)
         connection = Connection(event, slot, param_mapping)
         self.connections.append(connection)
-        self._event_slot_connections[(event, slot)] = connection
+        self._engine.connections[(event, slot)] = connection
         return connection
 
     def _routine_or_error(self, routine_id: str, role: str) -> Routine:
@@ -101,11 +120,11 @@ class Flow:
             )
         return routine
 
-    def set_error_handler(self, error_handler: Optional[ErrorHandler]) -> None:
+    def set_error_handler(self, error_handler: ErrorHandler | None) -> None:
         """The flow-level handler, used for routines that have none of their own."""
         self.error_handler = error_handler
 
-    def set_execution_strategy(self, strategy: str, max_workers: Optional[int] = None) -> None:
+    def set_execution_strategy(self, strategy: str, max_workers: int | None = None) -> None:
         """Select the executor named ``strategy``.
 
         Activations already queued finish on the old executor (shut down
@@ -122,77 +141,80 @@ class Flow:
         self.max_workers = 1 if strategy == "sequential" else (max_workers or 5)
         self._engine.shutdown(wait=False)
 
-    def _create_executor(self) -> Any:
+    def set_routine_executor(
+        self, routine_id: str, name: str | None, *, max_workers: int | None = None, **options: Any
+    ) -> None:
+        """Run ``routine_id``'s activations on the executor plugin ``name`` (None: the flow's own).
+
+        The flow's ``execution_strategy`` stays the default for every other
+        routine, so one job can span several executors (a CPU-heavy routine
+        on ``dask``, routers and sinks local). Routines given the same name
+        and settings share one executor. Each executor keeps its own order:
+        ``sequential`` is FIFO among the activations it runs, and nothing is
+        promised between activations of routines on different executors.
+        Pause, resume, cancel, retries and completion work across them.
+
+        Raises:
+            ValueError: no such routine in the flow, or no executor plugin ``name``.
+        """
+        routine = self.routines.get(routine_id)
+        if routine is None:
+            raise ValueError(
+                f"cannot choose an executor for routine {routine_id!r}: no such routine in flow "
+                f"{self.flow_id!r}; routines: {sorted(self.routines)}"
+            )
+        choice = None
+        if name is not None:
+            from routilux.plugins import get_registry
+
+            get_registry().get_executor(name)  # an unknown name fails here, naming the known ones
+            workers = max_workers if max_workers is not None else (1 if name == "sequential" else 5)
+            key = (name, workers, repr(sorted(options.items())))
+            choice = self._choices.get(key)
+            if choice is None:
+                choice = self._choices[key] = ExecutorChoice(name=name, max_workers=workers, options=options)
+        self._engine.run_routine_on(routine, choice)
+        if choice is None:
+            self.routine_executors.pop(routine_id, None)
+        else:
+            self.routine_executors[routine_id] = choice
+
+    def _create_executor(self, choice: ExecutorChoice | None = None) -> Executor:
         from routilux.plugins import get_registry
 
-        spec = get_registry().get_executor(self.execution_strategy)
-        return spec.factory(max_workers=self.max_workers, **self.executor_options)
-
-    def _get_executor(self) -> Any:
-        return self._engine.executor()
-
-    @property
-    def _executor(self) -> Any:
-        return self._engine._executor
+        if choice is None:
+            spec = get_registry().get_executor(self.execution_strategy)
+            return spec.factory(max_workers=self.max_workers, **self.executor_options)  # type: ignore[no-any-return]
+        spec = get_registry().get_executor(choice.name)
+        return spec.factory(max_workers=choice.max_workers, **choice.options)  # type: ignore[no-any-return]
 
     # -- lookups -----------------------------------------------------------------------------
 
-    def _get_routine_id(self, routine: Routine) -> Optional[str]:
-        return self._routine_ids.get(routine)
-
-    def _resolve_routine(self, routine_id: Optional[str]) -> Optional[Routine]:
-        """By flow id first, then by a routine's ``_id``."""
-        if routine_id is None:
-            return None
-        routine = self.routines.get(routine_id)
-        if routine is None:
-            routine = next((r for r in self.routines.values() if r._id == routine_id), None)
-        return routine
-
-    def _find_connection(self, event: Event, slot: Slot) -> Optional[Connection]:
-        return self._event_slot_connections.get((event, slot))
-
-    def find_routines_by_type(self, routine_type: Type[Routine]) -> List[Tuple[str, Routine]]:
+    def find_routines_by_type(self, routine_type: type[Routine]) -> list[tuple[str, Routine]]:
         return [(rid, r) for rid, r in self.routines.items() if isinstance(r, routine_type)]
 
-    def get_routine_retry_count(self, routine_id: str) -> Optional[int]:
+    def get_routine_retry_count(self, routine_id: str) -> int | None:
         routine = self.routines.get(routine_id)
         handler = routine.get_error_handler() if routine is not None else None
         return handler.retry_count if handler is not None else None
-
-    def _build_dependency_graph(self) -> Dict[str, Set[str]]:
-        """``{routine_id: ids of the routines feeding it}``."""
-        graph: Dict[str, Set[str]] = {rid: set() for rid in self.routines}
-        for connection in self.connections:
-            source = connection.source_event.routine if connection.source_event else None
-            target = connection.target_slot.routine if connection.target_slot else None
-            source_id, target_id = self._routine_ids.get(source), self._routine_ids.get(target)  # type: ignore[arg-type]
-            if source_id is not None and target_id is not None and source_id != target_id:
-                graph[target_id].add(source_id)
-        return graph
-
-    def _get_ready_routines(
-        self, completed: Set[str], dependency_graph: Dict[str, Set[str]], running: Set[str]
-    ) -> List[str]:
-        return [
-            rid for rid, deps in dependency_graph.items()
-            if rid not in completed and rid not in running and deps <= completed
-        ]
 
     # -- running -------------------------------------------------------------------------------
 
     def execute(
         self,
         entry_routine_id: str,
-        entry_params: Optional[Dict[str, Any]] = None,
-        execution_strategy: Optional[str] = None,
-        timeout: Optional[float] = None,
+        entry_params: dict[str, Any] | None = None,
+        execution_strategy: str | None = None,
+        timeout: float | None = None,
     ) -> JobState:
         """Start a job: run the entry's ``trigger`` slot here, the rest in the background.
 
         Returns the job's :class:`JobState` as soon as the trigger handler has
         returned; entry failures are settled by the error handler before
-        that and never raise. Only an unknown entry id raises ``ValueError``.
+        that and never raise. Only an unknown entry id raises ``ValueError``,
+        and, for a flow with a store, a job the store cannot take:
+        ``StoreError`` (the store failed or is closed) or ``TypeError`` (the
+        entry params hold a value its serializer cannot encode).
         """
         routine = self.routines.get(entry_routine_id)
         if routine is None:
@@ -203,12 +225,14 @@ class Flow:
         job = JobState(self.flow_id, history_limit=self.history_limit)
         job.status = transition(job.job_id, job.status, "execute") or job.status
         job.current_routine_id = entry_routine_id
-        tracker = ExecutionTracker(self.flow_id, routine_ids=self._routine_ids)
+        tracker = ExecutionTracker(self.flow_id, routine_ids=self._engine.routine_ids)
         self.execution_tracker = tracker
         params = entry_params or {}
         for member in self.routines.values():
             member._current_flow = self
         job.record_execution(entry_routine_id, "start", params)
+        if self.store is not None:  # the header stands for the start record: journaling starts after it
+            begin_durable_job(self, job, entry_routine_id, params, self.store, *self._origin)
         tracker.record_routine_start(entry_routine_id, params)
         self._engine.begin_job(job)
         self._engine.run_entry(job, entry_routine_id, routine, params)
@@ -224,7 +248,7 @@ class Flow:
         self,
         job_state: JobState,
         reason: str = "",
-        checkpoint: Optional[Dict[str, Any]] = None,
+        checkpoint: dict[str, Any] | None = None,
         *,
         timeout: float = DEFAULT_PAUSE_TIMEOUT,
     ) -> bool:
@@ -278,45 +302,7 @@ class Flow:
         self._check_job(job_state)
         self._engine.control.cancel(job_state, reason)
 
-    @property
-    def _paused(self) -> bool:
-        return any(job._gate == "paused" for job in list(self._engine.active_jobs))
-
-    def _report_slot_error(
-        self, slot: Slot, data: Dict[str, Any], error: Exception, job_state: JobState
-    ) -> None:
-        self._engine.report_slot_error(slot, data, error, job_state)
-
-    def wait_for_completion(
-        self, timeout: Optional[float] = None, job_state: Optional[JobState] = None
-    ) -> bool:
-        """Deprecated: use ``JobState.wait_for_completion(flow, job_state, timeout)``."""
-        if job_state is not None:
-            warnings.warn(
-                "Flow.wait_for_completion(job_state=...) is deprecated; "
-                "use JobState.wait_for_completion(flow, job_state, timeout)",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return JobState.wait_for_completion(self, job_state, timeout)
-        warnings.warn(
-            "Flow.wait_for_completion() is deprecated; wait on each job with JobState.wait_for_completion",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self._wait_all(timeout)
-
-    def _wait_all(self, timeout: Optional[float]) -> bool:
-        import time
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for job in list(self._engine.active_jobs):
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not JobState.wait_for_completion(self, job, remaining):
-                return False
-        return True
-
-    def shutdown(self, wait: bool = True, timeout: Optional[float] = None) -> None:
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
         """Stop the executor's workers (after the work queued so far when ``wait``).
 
         The flow stays usable: the next job starts a new executor.
@@ -327,7 +313,7 @@ class Flow:
 
     # -- serialization -------------------------------------------------------------------------
 
-    def serialize(self) -> Dict[str, Any]:
+    def serialize(self) -> dict[str, Any]:
         """The flow's structure as plain data (no job state; jobs serialize themselves).
 
         Keys: ``_type`` ("Flow"), ``flow_id``, ``execution_strategy``,
@@ -337,11 +323,9 @@ class Flow:
         ``TypeError`` naming a routine whose class cannot be created without
         arguments (it could not be restored).
         """
-        from routilux.serialization.flows import serialize_flow
-
         return serialize_flow(self)
 
-    def deserialize(self, data: Dict[str, Any], registry: Any = None) -> "Flow":
+    def deserialize(self, data: dict[str, Any], registry: Any = None) -> Flow:
         """Replace this flow's structure with the one in ``data``; returns the flow.
 
         Routines are re-created from their ``_type`` (see
@@ -352,9 +336,30 @@ class Flow:
         ``ValueError``/``TypeError`` the flow is unchanged. ``data`` is not
         changed.
         """
-        from routilux.serialization.flows import deserialize_flow
+        self._install(read_flow(data, registry))
+        return self
 
-        return deserialize_flow(self, data, registry)
+    def _install(self, structure: FlowStructure) -> None:
+        """Replace the structure and settings with ``structure`` (nothing here can fail)."""
+        if structure.flow_id:
+            self.flow_id = structure.flow_id
+        restored = (structure.execution_strategy, structure.max_workers)
+        if restored != (self.execution_strategy, self.max_workers):
+            self._engine.shutdown(wait=False)  # the next job starts an executor of the restored kind
+        self.execution_strategy = structure.execution_strategy
+        self.max_workers = structure.max_workers
+        if structure.execution_timeout is not None:
+            self.execution_timeout = structure.execution_timeout
+        if structure.has_history_limit:
+            self.history_limit = structure.history_limit
+        self.error_handler = structure.error_handler
+        self.routines = structure.routines
+        self.connections = structure.connections
+        self._engine.routine_ids = structure.routine_ids
+        self._engine.connections = structure.index
+        # The routine executors named routines of the old structure.
+        self._engine.forget_routine_executors()
+        self.routine_executors.clear()
 
     def __repr__(self) -> str:
         return f"Flow[{self.flow_id}]"
@@ -367,7 +372,7 @@ add_core_classes(
 )
 
 
-def _member_or_error(members: Dict[str, Any], name: str, kind: str, routine_id: str) -> Any:
+def _member_or_error(members: dict[str, Any], name: str, kind: str, routine_id: str) -> Any:
     """``members[name]``, or the 0.10 ``ValueError`` naming the routine and what it has."""
     member = members.get(name)
     if member is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict
+from typing import Any
 
 
 class TaskPriority(enum.Enum):
@@ -23,7 +23,7 @@ class SlotActivationTask:
     """One pending delivery of ``data`` to ``slot`` (through ``connection``) for ``job_state``."""
 
     slot: Any
-    data: Dict[str, Any]
+    data: dict[str, Any]
     connection: Any = None
     priority: TaskPriority = TaskPriority.NORMAL
     retry_count: int = 0
@@ -35,7 +35,7 @@ class SlotActivationTask:
         if self.created_at is None:
             self.created_at = datetime.now()
 
-    def __lt__(self, other: "SlotActivationTask") -> bool:
+    def __lt__(self, other: SlotActivationTask) -> bool:
         return self.priority.value < other.priority.value
 
 

@@ -8,7 +8,7 @@ Modules, each importing only those listed before it:
 * :mod:`~routilux.plugins.foreign`: noticing the other project's ``routilux``
   distribution (checked once, when this package is imported);
 * :mod:`~routilux.plugins.specs`: the records plugins return;
-  :mod:`~routilux.plugins.hookspecs`: the four registration hooks;
+  :mod:`~routilux.plugins.hookspecs`: the five registration hooks;
 * :mod:`~routilux.plugins.errors`: :class:`PluginError`, :class:`PluginLookupError`;
 * :mod:`~routilux.plugins.hooks`: calling a plugin's hooks once and checking
   what they return;
@@ -38,6 +38,7 @@ from routilux.plugins.specs import (
     PluginRecord,
     RoutineSpec,
     SerializerSpec,
+    StoreSpec,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "PluginRegistry",
     "RoutineSpec",
     "SerializerSpec",
+    "StoreSpec",
     "get_registry",
     "hookimpl",
     "hookspec",

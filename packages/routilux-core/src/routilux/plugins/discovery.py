@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from routilux.plugins.errors import PluginError, _describe_error, _owner
+from routilux.plugins.errors import PluginError, describe_error, owner_of
 from routilux.plugins.specs import PluginRecord
 
 if TYPE_CHECKING:
-    from routilux.plugins.hooks import _Plugin
+    from routilux.plugins.hooks import LoadedPlugin
 
 __all__ = ["ENTRY_POINT_GROUP", "ENV_DISABLE", "ENV_LOAD", "ENV_STRICT", "EntryPointLike"]
 
@@ -60,7 +61,7 @@ def _canonical(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(".", "-")
 
 
-def _env_list(variable: str) -> Optional[frozenset[str]]:
+def _env_list(variable: str) -> frozenset[str] | None:
     raw = os.environ.get(variable)
     if raw is None:
         return None
@@ -79,7 +80,7 @@ def _strict_mode() -> bool:
     )
 
 
-def _entry_point_distribution(entry_point: Any) -> tuple[Optional[str], Optional[str]]:
+def _entry_point_distribution(entry_point: Any) -> tuple[str | None, str | None]:
     dist = getattr(entry_point, "dist", None)
     if dist is None:
         return None, None
@@ -90,10 +91,10 @@ def _entry_point_distribution(entry_point: Any) -> tuple[Optional[str], Optional
     return name, getattr(dist, "version", None)
 
 
-def _discover(
-    entry_points: Optional[Iterable[EntryPointLike]],
-    load: Callable[[object, PluginRecord, str], _Plugin],
-    plugins: list[_Plugin],
+def discover_plugins(
+    entry_points: Iterable[EntryPointLike] | None,
+    load: Callable[[object, PluginRecord, str], LoadedPlugin],
+    plugins: list[LoadedPlugin],
     records: list[PluginRecord],
 ) -> None:
     """Load the entry points (those of the ``routilux`` group if ``entry_points`` is None).
@@ -137,8 +138,8 @@ def _discover_one(
     entry_point: EntryPointLike,
     record: PluginRecord,
     strict: bool,
-    load: Callable[[object, PluginRecord, str], _Plugin],
-    plugins: list[_Plugin],
+    load: Callable[[object, PluginRecord, str], LoadedPlugin],
+    plugins: list[LoadedPlugin],
     records: list[PluginRecord],
 ) -> None:
     try:
@@ -146,18 +147,18 @@ def _discover_one(
             obj = entry_point.load()
         except Exception as exc:
             raise PluginError(
-                f"{_owner(record)} (entry point {record.entry_point!r}) cannot be imported: "
-                f"{_describe_error(exc)}"
+                f"{owner_of(record)} (entry point {record.entry_point!r}) cannot be imported: "
+                f"{describe_error(exc)}"
             ) from exc
         loaded = load(obj, record, f"{record.distribution}:{record.name}")
     except PluginError as exc:
         cause = exc.__cause__ if exc.__cause__ is not None else exc
-        failed = attrs.evolve(record, status="error", error=_describe_error(cause))
+        failed = attrs.evolve(record, status="error", error=describe_error(cause))
         records.append(failed)
         if strict:
             raise
         warnings.warn(
-            f"routilux plugin {record.name!r} from {_owner(record)} failed to load and was "
+            f"routilux plugin {record.name!r} from {owner_of(record)} failed to load and was "
             f"skipped: {failed.error} (set {ENV_STRICT}=1 to make this an error, or "
             f"{ENV_DISABLE}={record.name} to silence it)",
             RuntimeWarning,

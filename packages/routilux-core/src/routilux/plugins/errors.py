@@ -15,12 +15,12 @@ class PluginLookupError(ValueError, LookupError):
     """A routine, error strategy, serializer or executor name is not registered."""
 
 
-def _owner(record: PluginRecord) -> str:
+def owner_of(record: PluginRecord) -> str:
     if record.distribution is None:
         return f"plugin {record.name!r}"
     version = f" {record.version}" if record.version else ""
     return f"{record.distribution}{version}"
 
 
-def _describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"

@@ -3,11 +3,11 @@
 The distribution called ``routilux`` on PyPI is another project (a later line
 of the 0.10 reference), not this one, whose core is ``routilux-core``. Both
 install a top-level package ``routilux``, so installing one into the same
-directory overwrites the other's files: ``import routilux`` then loads a mix of
+directory overwrites the other's files: importing routilux then loads a mix of
 both, and uninstalling either deletes files the other needs.
 
 :func:`warn_if_foreign_distribution` runs when :mod:`routilux.plugins` is
-imported (so at ``import routilux``): one ``os.listdir`` of the directory that
+imported (so whenever routilux is imported): one ``os.listdir`` of the directory that
 holds this ``routilux`` package, looking for that distribution's metadata
 folder. ``routilux plugins`` makes the thorough check (through
 ``importlib.metadata``, over every path entry).
@@ -65,7 +65,7 @@ def warn_if_foreign_distribution() -> None:
             f"the distribution 'routilux' {version} ({os.path.join(site, folder)}) is installed in the "
             f"directory that holds routilux-core's 'routilux' package. It is another project that uses the "
             f"name 'routilux' on the package index, not part of routilux-core, and it installs a 'routilux' "
-            f"package too: the two overwrote each other's files, so 'import routilux' may load a mix of "
+            f"package too: the two overwrote each other's files, so importing routilux may load a mix of "
             f"both, and uninstalling it would delete routilux-core's files. To repair: pip uninstall "
             f"routilux routilux-core, then install routilux-core (and the routilux-* distributions you "
             f"use) again. 'routilux plugins' says more.",

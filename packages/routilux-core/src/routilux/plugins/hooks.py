@@ -10,25 +10,26 @@ records, a name returned twice and a malformed serializer suffix all raise
 from __future__ import annotations
 
 import types
-from collections.abc import Sequence
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import pluggy
 
-from routilux.plugins.errors import PluginError, _owner
+from routilux.plugins.errors import PluginError, owner_of
 from routilux.plugins.specs import (
     ErrorStrategySpec,
     ExecutorSpec,
     PluginRecord,
     RoutineSpec,
     SerializerSpec,
+    StoreSpec,
 )
 
 __all__ = ["KINDS"]
 
 
 # Internal records are NamedTuples / plain classes: attrs classes cost about a millisecond each
-# at import, and this module is imported by ``import routilux``.
+# at import, and this module is imported whenever routilux is.
 class _Kind(NamedTuple):
     key: str
     singular: str
@@ -37,7 +38,7 @@ class _Kind(NamedTuple):
     spec: type[Any]
 
 
-#: The four extension kinds, in the order their hooks are called.
+#: The five extension kinds, in the order their hooks are called.
 KINDS: tuple[_Kind, ...] = (
     _Kind("routine", "routine", "routines", "routilux_register_routines", RoutineSpec),
     _Kind(
@@ -49,11 +50,12 @@ KINDS: tuple[_Kind, ...] = (
     ),
     _Kind("serializer", "serializer", "serializers", "routilux_register_serializers", SerializerSpec),
     _Kind("executor", "executor", "executors", "routilux_register_executors", ExecutorSpec),
+    _Kind("store", "store", "stores", "routilux_register_stores", StoreSpec),
 )
-_KIND_KEYS = frozenset(kind.key for kind in KINDS)
+KIND_KEYS = frozenset(kind.key for kind in KINDS)
 
 
-class _Plugin:
+class LoadedPlugin:
     """A registered plugin together with the records its hooks returned."""
 
     __slots__ = ("record", "obj", "specs", "declared_replaces", "explicit_replace")
@@ -74,10 +76,10 @@ class _Plugin:
 
     @property
     def owner(self) -> str:
-        return _owner(self.record)
+        return owner_of(self.record)
 
 
-def _check_pending(pm: pluggy.PluginManager) -> None:
+def check_pending(pm: pluggy.PluginManager) -> None:
     """Fail on a hookimpl whose name is no hook (a misspelling would otherwise be ignored forever)."""
     try:
         pm.check_pending()
@@ -86,7 +88,7 @@ def _check_pending(pm: pluggy.PluginManager) -> None:
         raise PluginError(f"{exc}; the routilux hooks are {known}") from exc
 
 
-def _reject_unmarked_hooks(obj: object, pm: pluggy.PluginManager) -> None:
+def reject_unmarked_hooks(obj: object, pm: pluggy.PluginManager) -> None:
     """Fail on ``routilux_*`` functions that pluggy ignored (typically a missing ``@hookimpl``)."""
     for attribute in dir(obj):
         if not attribute.startswith("routilux_") or pm.parse_hookimpl_opts(obj, attribute) is not None:
@@ -99,7 +101,7 @@ def _reject_unmarked_hooks(obj: object, pm: pluggy.PluginManager) -> None:
             )
 
 
-def _call_hooks(pm: pluggy.PluginManager, obj: object) -> dict[str, tuple[Any, ...]]:
+def call_hooks(pm: pluggy.PluginManager, obj: object) -> dict[str, tuple[Any, ...]]:
     """Call each of ``obj``'s hookimpls once and check what they return."""
     specs: dict[str, tuple[Any, ...]] = {}
     for kind in KINDS:

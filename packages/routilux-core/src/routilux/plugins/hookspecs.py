@@ -12,11 +12,11 @@ name -> record maps; no hook is ever called while a flow runs.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pluggy
 
-from routilux.plugins.specs import ErrorStrategySpec, ExecutorSpec, RoutineSpec, SerializerSpec
+from routilux.plugins.specs import ErrorStrategySpec, ExecutorSpec, RoutineSpec, SerializerSpec, StoreSpec
 
 PROJECT_NAME = "routilux"
 
@@ -69,5 +69,16 @@ def routilux_register_executors() -> Sequence[ExecutorSpec]:
     (remotely, emits captured) → ``runner.finish_remote(activation, result)``
     (locally), and the flow routes the captured emits and applies the error
     strategy as for a local run. The full contract is documented in
-    :mod:`routilux.engine.executor`.
+    :mod:`routilux.engine.executors.base`.
+    """
+
+
+@hookspec
+def routilux_register_stores() -> Sequence[StoreSpec]:
+    """Return the stores this plugin provides.
+
+    :func:`routilux.open_store` picks a store by its URL's scheme
+    (``sqlite:///path.db``, ``file:dir``); ``open(location, **options)``
+    returns an object implementing :class:`routilux.store.SnapshotStore`, and
+    :class:`routilux.store.DurableStore` for a store that journals jobs.
     """

@@ -27,30 +27,31 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
-from typing import Iterable, Optional, TypeVar, Union
+from typing import TypeVar
 
 import attrs
 import pluggy
 
-import routilux.plugins.hookspecs as hookspecs
-from routilux.plugins.discovery import ENTRY_POINT_GROUP, EntryPointLike, _discover
-from routilux.plugins.errors import PluginError, PluginLookupError, _describe_error, _owner
+from routilux.plugins import hookspecs
+from routilux.plugins.discovery import ENTRY_POINT_GROUP, EntryPointLike, discover_plugins
+from routilux.plugins.errors import PluginError, PluginLookupError, describe_error, owner_of
 from routilux.plugins.hooks import (
     KINDS,
-    _call_hooks,
-    _check_pending,
-    _Plugin,
-    _reject_unmarked_hooks,
+    LoadedPlugin,
+    call_hooks,
+    check_pending,
+    reject_unmarked_hooks,
 )
-from routilux.plugins.resolution import _build_maps, _conflict_message, _Maps, _parse_replaces, _winners
+from routilux.plugins.resolution import Maps, build_maps, conflict_message, parse_replaces, pick_winners
 from routilux.plugins.specs import (
     ErrorStrategySpec,
     ExecutorSpec,
     PluginRecord,
     RoutineSpec,
     SerializerSpec,
+    StoreSpec,
 )
 
 __all__ = [
@@ -66,8 +67,11 @@ __all__ = [
 ]
 
 #: Modules of core that register the built-in executors and error strategies.
-#: They are imported when a registry is built, never at ``import routilux``.
-DEFAULT_PLUGINS: tuple[str, ...] = ("routilux.engine.executors", "routilux.strategies")
+#: They are imported when a registry is built, never when routilux itself is imported.
+DEFAULT_PLUGINS: tuple[str, ...] = ("routilux.engine.executors", "routilux.error_strategies")
+
+#: The distribution that provides each well-known store scheme (named when none is installed).
+STORE_DISTRIBUTIONS = {"sqlite": "routilux-sqlite-store", "file": "routilux-json-store"}
 
 #: Distribution name shown for built-in plugins.
 CORE_DISTRIBUTION = "routilux-core"
@@ -75,7 +79,7 @@ CORE_DISTRIBUTION = "routilux-core"
 _T = TypeVar("_T")
 
 
-def _core_version() -> Optional[str]:
+def _core_version() -> str | None:
     version = getattr(importlib.import_module("routilux"), "__version__", None)
     return version if isinstance(version, str) else None
 
@@ -107,8 +111,8 @@ class PluginRegistry:
     def __init__(
         self,
         *,
-        builtins: Iterable[Union[str, object]] = DEFAULT_PLUGINS,
-        entry_points: Optional[Iterable[EntryPointLike]] = None,
+        builtins: Iterable[str | object] = DEFAULT_PLUGINS,
+        entry_points: Iterable[EntryPointLike] | None = None,
         discover: bool = True,
     ) -> None:
         self._lock = threading.RLock()
@@ -116,12 +120,12 @@ class PluginRegistry:
         self._pm.add_hookspecs(hookspecs)
         self._entry_points = entry_points
         self._discovered = not discover
-        self._discovery_error: Optional[PluginError] = None
-        self._builtins: list[_Plugin] = []
-        self._discovered_plugins: list[_Plugin] = []
+        self._discovery_error: PluginError | None = None
+        self._builtins: list[LoadedPlugin] = []
+        self._discovered_plugins: list[LoadedPlugin] = []
         self._discovered_records: list[PluginRecord] = []
-        self._registered: list[_Plugin] = []
-        self._maps: Optional[_Maps] = None
+        self._registered: list[LoadedPlugin] = []
+        self._maps: Maps | None = None
         core_version = _core_version()
         for builtin in builtins:
             self._builtins.append(self._register_builtin(builtin, core_version))
@@ -147,6 +151,11 @@ class PluginRegistry:
     def executors(self) -> Mapping[str, ExecutorSpec]:
         """Executors by name."""
         return self._resolved().executors
+
+    @property
+    def stores(self) -> Mapping[str, StoreSpec]:
+        """Stores by name."""
+        return self._resolved().stores
 
     @property
     def plugins(self) -> tuple[PluginRecord, ...]:
@@ -182,7 +191,26 @@ class PluginRegistry:
         """The executor registered as ``name``; :class:`PluginLookupError` if unknown."""
         return self._lookup("executor", self.executors, name)
 
-    def serializer_for_path(self, path: Union[str, os.PathLike[str]]) -> SerializerSpec:
+    def get_store(self, name: str) -> StoreSpec:
+        """The store registered as ``name``; :class:`PluginLookupError` if unknown."""
+        return self._lookup("store", self.stores, name)
+
+    def store_for_scheme(self, scheme: str) -> StoreSpec:
+        """The store that handles URLs ``<scheme>:...``; :class:`PluginLookupError` naming the
+        distribution to install (``sqlite``: routilux-sqlite-store, ``file``: routilux-json-store)."""
+        maps = self._resolved()
+        spec = maps.schemes.get(scheme.lower())
+        if spec is not None:
+            return spec
+        known = ", ".join(sorted(maps.schemes)) or "(none)"
+        hint = STORE_DISTRIBUTIONS.get(scheme.lower())
+        install = f"; pip install {hint} for {scheme!r} stores" if hint else ""
+        raise PluginLookupError(
+            f"no store plugin handles the URL scheme {scheme!r}; schemes of the installed stores: "
+            f"{known}{install}{self.failure_note()}"
+        )
+
+    def serializer_for_path(self, path: str | os.PathLike[str]) -> SerializerSpec:
         """The serializer whose suffix matches ``path``.
 
         The longest matching suffix wins, so ``".json.gz"`` is preferred over
@@ -203,7 +231,7 @@ class PluginRegistry:
     # -- registration ------------------------------------------------------------------------------
 
     def register(
-        self, plugin: Union[str, object], name: Optional[str] = None, *, replace: bool = False
+        self, plugin: str | object, name: str | None = None, *, replace: bool = False
     ) -> PluginRecord:
         """Register ``plugin`` (an object with hookimpls, or a ``"module[:attr]"`` path).
 
@@ -218,60 +246,60 @@ class PluginRegistry:
             try:
                 obj = _import_target(plugin) if isinstance(plugin, str) else plugin
             except Exception as exc:
-                raise PluginError(f"cannot import plugin {plugin!r}: {_describe_error(exc)}") from exc
+                raise PluginError(f"cannot import plugin {plugin!r}: {describe_error(exc)}") from exc
             record = PluginRecord(name=name or self._pm.get_canonical_name(obj))
             loaded = self._load(obj, record, key=record.name, explicit_replace=replace)
-            conflicts = [c for c in _winners(self._active_plugins() + [loaded])[1] if loaded in c.plugins]
+            conflicts = [c for c in pick_winners(self._active_plugins() + [loaded])[1] if loaded in c.plugins]
             if conflicts:
                 self._pm.unregister(plugin=obj)
-                raise PluginError(_conflict_message(conflicts))
+                raise PluginError(conflict_message(conflicts))
             self._registered.append(loaded)
             self._maps = None
             return loaded.record
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _register_builtin(self, builtin: Union[str, object], core_version: Optional[str]) -> _Plugin:
+    def _register_builtin(self, builtin: str | object, core_version: str | None) -> LoadedPlugin:
         label = builtin if isinstance(builtin, str) else self._pm.get_canonical_name(builtin)
         try:
             obj = _import_target(builtin) if isinstance(builtin, str) else builtin
         except Exception as exc:
             raise PluginError(
-                f"built-in plugin {label!r} of {CORE_DISTRIBUTION} cannot be imported: {_describe_error(exc)}"
+                f"built-in plugin {label!r} of {CORE_DISTRIBUTION} cannot be imported: {describe_error(exc)}"
             ) from exc
         record = PluginRecord(name=label, distribution=CORE_DISTRIBUTION, version=core_version)
         return self._load(obj, record, key=label)
 
     def _load(
         self, obj: object, record: PluginRecord, *, key: str, explicit_replace: bool = False
-    ) -> _Plugin:
+    ) -> LoadedPlugin:
         """Register ``obj`` with pluggy under ``key`` and call its hooks; all or nothing."""
         if self._pm.is_registered(obj):
             raise PluginError(
-                f"{_owner(record)}: {obj!r} is already registered as {self._pm.get_name(obj)!r}"
+                f"{owner_of(record)}: {obj!r} is already registered as {self._pm.get_name(obj)!r}"
             )
         if self._pm.has_plugin(key):
-            raise PluginError(f"{_owner(record)}: a plugin named {key!r} is already registered")
+            raise PluginError(f"{owner_of(record)}: a plugin named {key!r} is already registered")
         try:
             self._pm.register(obj, name=key)
-            _check_pending(self._pm)
-            _reject_unmarked_hooks(obj, self._pm)
+            check_pending(self._pm)
+            reject_unmarked_hooks(obj, self._pm)
             hooks = tuple(sorted(caller.name for caller in self._pm.get_hookcallers(obj) or ()))
-            specs = _call_hooks(self._pm, obj)
-            replaces = _parse_replaces(obj)
+            specs = call_hooks(self._pm, obj)
+            replaces = parse_replaces(obj)
         except Exception as exc:
             # pluggy keeps whatever it registered before a failure; drop all of it.
             if self._pm.is_registered(obj):
                 self._pm.unregister(plugin=obj)
-            raise PluginError(f"{_owner(record)} failed while registering: {_describe_error(exc)}") from exc
+            raise PluginError(f"{owner_of(record)} failed while registering: {describe_error(exc)}") from exc
         provides = tuple(f"{kind}:{spec.name}" for kind, records in specs.items() for spec in records)
         descriptions = tuple(spec.description for records in specs.values() for spec in records)
         record = attrs.evolve(
             record, hooks=hooks, provides=provides, descriptions=descriptions, status="ok", error=None
         )
-        return _Plugin(record, obj, specs, replaces, explicit_replace)
+        return LoadedPlugin(record, obj, specs, replaces, explicit_replace)
 
-    def _active_plugins(self) -> list[_Plugin]:
+    def _active_plugins(self) -> list[LoadedPlugin]:
         return self._builtins + self._discovered_plugins + self._registered
 
     def _ensure_discovered(self) -> None:
@@ -288,7 +316,7 @@ class PluginRegistry:
             # what is there instead of recursing into discovery.
             self._discovered = True
             try:
-                _discover(
+                discover_plugins(
                     self._entry_points,
                     lambda obj, record, key: self._load(obj, record, key=key),
                     self._discovered_plugins,
@@ -298,14 +326,14 @@ class PluginRegistry:
                 self._discovery_error = exc
                 raise
 
-    def _resolved(self) -> _Maps:
+    def _resolved(self) -> Maps:
         maps = self._maps
         if maps is not None:
             return maps
         self._ensure_discovered()
         with self._lock:
             if self._maps is None:
-                self._maps = _build_maps(self._active_plugins())
+                self._maps = build_maps(self._active_plugins())
             return self._maps
 
     def _lookup(self, kind_key: str, found: Mapping[str, _T], name: str) -> _T:
@@ -330,11 +358,11 @@ class PluginRegistry:
         for record in self.plugins:
             if record.status == "error":
                 notes.append(
-                    f" Plugin {record.name!r} from {_owner(record)} failed to load and may have "
+                    f" Plugin {record.name!r} from {owner_of(record)} failed to load and may have "
                     f"provided it: {record.error}."
                 )
             elif record.status == "disabled":
-                notes.append(f" Plugin {record.name!r} from {_owner(record)} is disabled ({record.error}).")
+                notes.append(f" Plugin {record.name!r} from {owner_of(record)} is disabled ({record.error}).")
         return "." + "".join(notes) if notes else ""
 
     def __repr__(self) -> str:
@@ -343,7 +371,7 @@ class PluginRegistry:
         return f"<PluginRegistry {known} plugins, entry points {state}>"
 
 
-_default_registry: Optional[PluginRegistry] = None
+_default_registry: PluginRegistry | None = None
 _default_lock = threading.Lock()
 
 
@@ -359,7 +387,7 @@ def get_registry() -> PluginRegistry:
         return _default_registry
 
 
-def set_registry(registry: Optional[PluginRegistry]) -> Optional[PluginRegistry]:
+def set_registry(registry: PluginRegistry | None) -> PluginRegistry | None:
     """Install ``registry`` as the process-wide one and return the previous one.
 
     ``None`` forgets the current registry, so the next :func:`get_registry`

@@ -22,13 +22,13 @@ Two serializers claiming the same file suffix are a clash as well.
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping, Sequence
-from typing import Any, Iterable, NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from routilux.plugins.discovery import ENV_DISABLE
 from routilux.plugins.errors import PluginError
-from routilux.plugins.hooks import _KIND_KEYS, KINDS, _Plugin
-from routilux.plugins.specs import ErrorStrategySpec, ExecutorSpec, RoutineSpec, SerializerSpec
+from routilux.plugins.hooks import KIND_KEYS, KINDS, LoadedPlugin
+from routilux.plugins.specs import ErrorStrategySpec, ExecutorSpec, RoutineSpec, SerializerSpec, StoreSpec
 
 __all__ = ["REPLACES_ATTRIBUTE"]
 
@@ -37,15 +37,17 @@ REPLACES_ATTRIBUTE = "routilux_replaces"
 
 
 # NamedTuples rather than attrs classes, which cost about a millisecond each at import.
-class _Maps(NamedTuple):
+class Maps(NamedTuple):
     routines: Mapping[str, RoutineSpec]
     error_strategies: Mapping[str, ErrorStrategySpec]
     serializers: Mapping[str, SerializerSpec]
     executors: Mapping[str, ExecutorSpec]
     suffixes: Mapping[str, SerializerSpec]
+    stores: Mapping[str, StoreSpec]
+    schemes: Mapping[str, StoreSpec]
 
 
-def _parse_replaces(plugin: object) -> frozenset[str]:
+def parse_replaces(plugin: object) -> frozenset[str]:
     declared = getattr(plugin, REPLACES_ATTRIBUTE, ())
     if isinstance(declared, str) or not isinstance(declared, Iterable):
         raise PluginError(
@@ -54,10 +56,10 @@ def _parse_replaces(plugin: object) -> frozenset[str]:
     keys = []
     for key in declared:
         kind, sep, name = key.partition(":") if isinstance(key, str) else ("", "", "")
-        if not sep or kind not in _KIND_KEYS or not name:
+        if not sep or kind not in KIND_KEYS or not name:
             raise PluginError(
                 f"{REPLACES_ATTRIBUTE} entry {key!r} is not valid; expected '<kind>:<name>' "
-                f"with kind one of {sorted(_KIND_KEYS)}"
+                f"with kind one of {sorted(KIND_KEYS)}"
             )
         keys.append(key)
     return frozenset(keys)
@@ -65,24 +67,26 @@ def _parse_replaces(plugin: object) -> frozenset[str]:
 
 class _Conflict(NamedTuple):
     what: str
-    plugins: tuple[_Plugin, ...]
+    plugins: tuple[LoadedPlugin, ...]
     #: Per plugin, what of it clashes (when ``what`` alone does not say it).
     details: tuple[str, ...] = ()
 
 
-def _winners(plugins: Sequence[_Plugin]) -> tuple[dict[str, tuple[_Plugin, Any]], list[_Conflict]]:
+def pick_winners(
+    plugins: Sequence[LoadedPlugin],
+) -> tuple[dict[str, tuple[LoadedPlugin, Any]], list[_Conflict]]:
     """Pick one provider per ``"<kind>:<name>"`` key; report clashes instead of guessing.
 
     An explicit ``register(..., replace=True)`` wins (the latest one if several);
     otherwise a single plugin declaring the key in ``routilux_replaces`` wins;
     otherwise there must be exactly one provider.
     """
-    providers: dict[str, list[tuple[_Plugin, Any]]] = {}
+    providers: dict[str, list[tuple[LoadedPlugin, Any]]] = {}
     for plugin in plugins:
         for kind, records in plugin.specs.items():
             for spec in records:
                 providers.setdefault(f"{kind}:{spec.name}", []).append((plugin, spec))
-    winners: dict[str, tuple[_Plugin, Any]] = {}
+    winners: dict[str, tuple[LoadedPlugin, Any]] = {}
     conflicts: list[_Conflict] = []
     for key, candidates in providers.items():
         explicit = [c for c in candidates if c[0].explicit_replace]
@@ -99,7 +103,7 @@ def _winners(plugins: Sequence[_Plugin]) -> tuple[dict[str, tuple[_Plugin, Any]]
     return winners, conflicts
 
 
-def _conflict_message(conflicts: Sequence[_Conflict]) -> str:
+def conflict_message(conflicts: Sequence[_Conflict]) -> str:
     def owners(conflict: _Conflict) -> str:
         details = conflict.details or ("",) * len(conflict.plugins)
         return " and by ".join(f"{p.owner}{d}" for p, d in zip(conflict.plugins, details))
@@ -113,34 +117,49 @@ def _conflict_message(conflicts: Sequence[_Conflict]) -> str:
     )
 
 
-def _build_maps(plugins: Sequence[_Plugin]) -> _Maps:
-    winners, conflicts = _winners(plugins)
+def build_maps(plugins: Sequence[LoadedPlugin]) -> Maps:
+    winners, conflicts = pick_winners(plugins)
     by_kind: dict[str, dict[str, Any]] = {kind.key: {} for kind in KINDS}
     for key, (_plugin, spec) in sorted(winners.items()):
         by_kind[key.partition(":")[0]][spec.name] = spec
-    suffix_owners: dict[str, list[tuple[_Plugin, SerializerSpec]]] = {}
-    for key, (plugin, spec) in winners.items():
-        if key.startswith("serializer:"):
-            for suffix in spec.suffixes:
-                suffix_owners.setdefault(suffix.lower(), []).append((plugin, spec))
-    suffixes: dict[str, SerializerSpec] = {}
-    for suffix, owners in sorted(suffix_owners.items()):
-        if len(owners) == 1:
-            suffixes[suffix] = owners[0][1]
-        else:
-            conflicts.append(
-                _Conflict(
-                    f"file suffix {suffix!r}",
-                    tuple(plugin for plugin, _spec in owners),
-                    tuple(f" (serializer {spec.name!r})" for _plugin, spec in owners),
-                )
-            )
+    suffixes = _claims(winners, "serializer", "suffixes", "file suffix", conflicts)
+    schemes = _claims(winners, "store", "schemes", "store URL scheme", conflicts)
     if conflicts:
-        raise PluginError(_conflict_message(conflicts))
-    return _Maps(
+        raise PluginError(conflict_message(conflicts))
+    return Maps(
         routines=types.MappingProxyType(by_kind["routine"]),
         error_strategies=types.MappingProxyType(by_kind["error_strategy"]),
         serializers=types.MappingProxyType(by_kind["serializer"]),
         executors=types.MappingProxyType(by_kind["executor"]),
         suffixes=types.MappingProxyType(suffixes),
+        stores=types.MappingProxyType(by_kind["store"]),
+        schemes=types.MappingProxyType(schemes),
     )
+
+
+def _claims(
+    winners: dict[str, tuple[LoadedPlugin, Any]], kind: str, attribute: str, what: str,
+    conflicts: list[_Conflict],
+) -> dict[str, Any]:
+    """Each value of the specs' ``attribute`` (a serializer's suffixes, a store's schemes) -> its spec.
+
+    Two specs claiming one value is a conflict, reported with the others.
+    """
+    owners: dict[str, list[tuple[LoadedPlugin, Any]]] = {}
+    for key, (plugin, spec) in winners.items():
+        if key.startswith(f"{kind}:"):
+            for value in getattr(spec, attribute):
+                owners.setdefault(value.lower(), []).append((plugin, spec))
+    claimed: dict[str, Any] = {}
+    for value, claimants in sorted(owners.items()):
+        if len(claimants) == 1:
+            claimed[value] = claimants[0][1]
+        else:
+            conflicts.append(
+                _Conflict(
+                    f"{what} {value!r}",
+                    tuple(plugin for plugin, _spec in claimants),
+                    tuple(f" ({kind} {spec.name!r})" for _plugin, spec in claimants),
+                )
+            )
+    return claimed

@@ -7,12 +7,17 @@ resolved again on the per-activation path.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Tuple
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
 
-def _nonempty_name(instance: Any, attribute: "attrs.Attribute[str]", value: str) -> None:
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _nonempty_name(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(
             f"{type(instance).__name__}.{attribute.name} must be a non-empty string, got {value!r}"
@@ -30,7 +35,7 @@ class RoutineSpec:
 
     name: str = attrs.field(validator=_nonempty_name)
     cls: type
-    category: Optional[str] = None
+    category: str | None = None
     description: str = ""
 
 
@@ -63,7 +68,7 @@ class SerializerSpec:
     name: str = attrs.field(validator=_nonempty_name)
     dumps: Callable[[Any], bytes]
     loads: Callable[[bytes], Any]
-    suffixes: Tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    suffixes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     description: str = ""
 
 
@@ -72,12 +77,36 @@ class ExecutorSpec:
     """An executor that runs slot activations for a flow.
 
     ``factory(max_workers=..., **options)`` returns an object implementing
-    :class:`routilux.engine.executor.Executor` (see that module for the full
+    :class:`routilux.engine.executors.base.Executor` (see that module for the full
     contract, including executors that run activations in other processes).
     """
 
     name: str = attrs.field(validator=_nonempty_name)
     factory: Callable[..., Any]
+    description: str = ""
+
+
+def _schemes(instance: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    if not value or not all(isinstance(s, str) and s and s == s.lower() and ":" not in s for s in value):
+        raise ValueError(
+            f"StoreSpec {instance.name!r}: schemes must be one or more lowercase URL schemes without ':', "
+            f"got {value!r}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class StoreSpec:
+    """A store of flows, job snapshots and (for a durable store) job journals.
+
+    ``open(location, **options)`` returns the store (see :mod:`routilux.store`
+    for the protocols); :func:`routilux.open_store` calls it for a URL whose
+    scheme is one of ``schemes``, with the part after ``scheme:`` (and its
+    ``//``) as ``location``.
+    """
+
+    name: str = attrs.field(validator=_nonempty_name)
+    schemes: tuple[str, ...] = attrs.field(converter=_str_tuple, validator=_schemes)
+    open: Callable[..., Any]
     description: str = ""
 
 
@@ -90,7 +119,7 @@ class PluginRecord:
     plugins registered in code. ``entry_point`` reads ``"<name> = <value>"``.
     ``hooks`` are the hook names the plugin implements and ``provides`` the
     ``"<kind>:<name>"`` keys it registered (kinds: ``routine``,
-    ``error_strategy``, ``serializer``, ``executor``), ``descriptions`` the
+    ``error_strategy``, ``serializer``, ``executor``, ``store``), ``descriptions`` the
     ``description`` of each of those specs, in the same order (``""`` where a
     spec has none). ``status`` is ``"ok"``,
     ``"error"`` (``error`` holds ``"<ExceptionType>: <message>"``; nothing of
@@ -99,11 +128,11 @@ class PluginRecord:
     """
 
     name: str
-    distribution: Optional[str] = None
-    version: Optional[str] = None
-    entry_point: Optional[str] = None
-    hooks: Tuple[str, ...] = ()
-    provides: Tuple[str, ...] = ()
-    descriptions: Tuple[str, ...] = ()
+    distribution: str | None = None
+    version: str | None = None
+    entry_point: str | None = None
+    hooks: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
+    descriptions: tuple[str, ...] = ()
     status: str = "ok"
-    error: Optional[str] = None
+    error: str | None = None

@@ -9,7 +9,7 @@ such data, never mutating it, and raise ``ValueError``/``TypeError`` naming the
 field and the value for malformed input. Each class's own module holds that code.
 
 Imports run one way. Importing this package imports nothing of the object
-model, which uses it: ``_values``, ``callables``, ``files``, ``registry`` and
+model, which uses it: ``values``, ``callables``, ``files``, ``registry`` and
 ``classes`` are leaves (core's classes are entered in the ``_type`` table by
 :mod:`routilux.flow.flow`). Only ``flows`` (``Flow``'s form, used by
 :mod:`routilux.flow`) imports the object model; it is loaded on first use.
@@ -19,6 +19,12 @@ Turning plain data into bytes is the job of serializer plugins (the
 ``"json"``): see :func:`write_data`, :func:`read_data` and
 :func:`atomic_write_bytes`, which ``JobState.save``/``load`` and the stores use.
 
+The serializers keep the values plain JSON has no type for (datetimes, enums,
+tuples, sets, bytes, dicts with other keys) with the tagged-value format of
+:mod:`routilux.serialization.tagged` (a leaf too): :func:`encode_tagged` /
+:func:`decode_tagged` for the stdlib ``json`` module, :class:`Tagger` and
+:class:`TagDecoder` for other encoders.
+
 Classes are found by their ``_type`` name with :func:`resolve_class` (core's
 classes, classes decorated with :func:`routilux.register_serializable`, and
 routine plugins' types); callables with :func:`serialize_callable` /
@@ -26,22 +32,46 @@ routine plugins' types); callables with :func:`serialize_callable` /
 what may be restored and why).
 """
 
-from routilux.serialization._values import MAX_DEPTH
 from routilux.serialization.callables import SAFE_BUILTINS, deserialize_callable, serialize_callable
 from routilux.serialization.classes import resolve_class
 from routilux.serialization.files import atomic_write_bytes, choose_serializer, read_data, write_data
 from routilux.serialization.registry import ObjectRegistry
+from routilux.serialization.tagged import (
+    MAX_NESTING,
+    TAG,
+    JsonTagger,
+    TagDecoder,
+    Tagger,
+    decode_tagged,
+    encode_tagged,
+    enum_member,
+    enum_path,
+    restore_tagged,
+    tag_text,
+)
+from routilux.serialization.values import MAX_DEPTH
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_NESTING",
     "SAFE_BUILTINS",
+    "TAG",
+    "JsonTagger",
     "ObjectRegistry",
+    "TagDecoder",
+    "Tagger",
     "atomic_write_bytes",
     "choose_serializer",
+    "decode_tagged",
     "deserialize_callable",
+    "encode_tagged",
+    "enum_member",
+    "enum_path",
     "read_data",
     "resolve_class",
+    "restore_tagged",
     "serialize_callable",
+    "tag_text",
     "write_data",
 ]
 

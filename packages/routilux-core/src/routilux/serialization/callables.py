@@ -40,7 +40,8 @@ import inspect
 import logging
 import sys
 import types
-from typing import Any, Callable, Dict, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = ["SAFE_BUILTINS", "deserialize_callable", "serialize_callable"]
 
@@ -82,7 +83,7 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
 _FRAMEWORK = "routilux"
 
 
-def serialize_callable(fn: Any, owner: Any = None) -> Optional[Dict[str, Any]]:
+def serialize_callable(fn: Any, owner: Any = None) -> dict[str, Any] | None:
     """The reference dict for ``fn``, or None when it cannot be described.
 
     A bound method is described by its object's ``_id``; with ``owner`` given,
@@ -156,7 +157,7 @@ class _Lookup:
         return None
 
 
-def _text(ref: Mapping[str, Any], key: str, what: str, *, required: bool = True) -> Optional[str]:
+def _text(ref: Mapping[str, Any], key: str, what: str, *, required: bool = True) -> str | None:
     value = ref.get(key)
     if value is None and not required:
         return None
@@ -167,7 +168,7 @@ def _text(ref: Mapping[str, Any], key: str, what: str, *, required: bool = True)
 
 def deserialize_callable(
     data: Any, registry: Any = None, owner: Any = None, *, what: str = "callable"
-) -> Optional[Callable[..., Any]]:
+) -> Callable[..., Any] | None:
     """The callable ``data`` refers to, or None when it cannot (or may not) be restored.
 
     ``registry`` maps object ids to objects (anything with ``get(id)``, e.g. an
@@ -207,7 +208,7 @@ def deserialize_callable(
     return None
 
 
-def _function(ref: Mapping[str, Any], what: str) -> Optional[Callable[..., Any]]:
+def _function(ref: Mapping[str, Any], what: str) -> Callable[..., Any] | None:
     module_name = _text(ref, "module", what)
     name = _text(ref, "name", what)
     qualname = _text(ref, "qualname", what, required=False) or name
@@ -240,7 +241,7 @@ def _function(ref: Mapping[str, Any], what: str) -> Optional[Callable[..., Any]]
     return found
 
 
-def _method(ref: Mapping[str, Any], lookup: _Lookup, what: str) -> Optional[Callable[..., Any]]:
+def _method(ref: Mapping[str, Any], lookup: _Lookup, what: str) -> Callable[..., Any] | None:
     class_name = _text(ref, "class_name", what)
     method_name = _text(ref, "method_name", what)
     object_id = ref.get("object_id")

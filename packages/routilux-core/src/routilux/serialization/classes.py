@@ -3,7 +3,7 @@
 A leaf like the rest of this package: it imports nothing of the object model.
 Which classes are core's own is said by the layer above all of them,
 :mod:`routilux.flow.flow`, with :func:`add_core_classes` when it is imported
-(which ``import routilux`` does, so the table is full before any lookup).
+(which importing routilux does, so the table is full before any lookup).
 """
 
 from __future__ import annotations

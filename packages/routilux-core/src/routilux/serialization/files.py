@@ -6,11 +6,11 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from routilux.plugins.manager import PluginLookupError
 from routilux.plugins.specs import SerializerSpec
-from routilux.serialization._values import Unencodable, error_text, find_unencodable
+from routilux.serialization.values import Unencodable, error_text, find_unencodable
 
 __all__ = ["atomic_write_bytes", "choose_serializer", "read_data", "write_data"]
 
@@ -52,7 +52,7 @@ def atomic_write_bytes(path: PathLike, data: bytes, *, fsync: bool = True) -> No
             raise IsADirectoryError(errno.EISDIR, "Is a directory, not a file", os.fspath(target))
         mode = status.st_mode & 0o7777
     # Imported on first write: the object model imports this module, and tempfile (with shutil,
-    # random, bz2, lzma) would otherwise weigh on every ``import routilux``.
+    # random, bz2, lzma) would otherwise weigh on every import of routilux.
     import tempfile
 
     try:
@@ -118,7 +118,7 @@ def _no_serializer(registry: Any) -> PluginLookupError:
 
 
 def choose_serializer(
-    path: Optional[PathLike] = None, serializer: Union[str, SerializerSpec, None] = None, registry: Any = None
+    path: PathLike | None = None, serializer: str | SerializerSpec | None = None, registry: Any = None
 ) -> SerializerSpec:
     """The serializer named ``serializer``, else the one registered for ``path``'s suffix.
 
@@ -156,7 +156,7 @@ def choose_serializer(
 
 
 def write_data(
-    path: PathLike, data: Any, serializer: Union[str, SerializerSpec, None] = None
+    path: PathLike, data: Any, serializer: str | SerializerSpec | None = None
 ) -> SerializerSpec:
     """Encode ``data`` with the chosen serializer and write it atomically; returns the serializer used.
 
@@ -195,7 +195,7 @@ def _encode_failure(path: PathLike, spec: SerializerSpec, found: Unencodable) ->
     )
 
 
-def read_data(path: PathLike, serializer: Union[str, SerializerSpec, None] = None) -> Any:
+def read_data(path: PathLike, serializer: str | SerializerSpec | None = None) -> Any:
     """Read and decode ``path``.
 
     Raises:

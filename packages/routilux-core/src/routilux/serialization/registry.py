@@ -6,7 +6,8 @@ A leaf: it imports nothing of the object model, which uses it. Finding classes b
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["ObjectRegistry"]
 
@@ -21,9 +22,9 @@ class ObjectRegistry:
     """
 
     def __init__(
-        self, objects: Optional[Mapping[str, Any]] = None, parent: Optional["ObjectRegistry"] = None
+        self, objects: Mapping[str, Any] | None = None, parent: ObjectRegistry | None = None
     ):
-        self._objects: Dict[str, Any] = dict(objects or {})
+        self._objects: dict[str, Any] = dict(objects or {})
         self._parent = parent
 
     def register(self, object_id: str, obj: Any) -> None:
@@ -36,7 +37,7 @@ class ObjectRegistry:
             return self._parent.get(object_id)
         return found
 
-    def child(self, objects: Mapping[str, Any]) -> "ObjectRegistry":
+    def child(self, objects: Mapping[str, Any]) -> ObjectRegistry:
         return ObjectRegistry(objects, parent=self)
 
     def __contains__(self, object_id: object) -> bool:

@@ -1,0 +1,8 @@
+"""The workloads of ``benchmarks/run.py``, each beside a plain-Python floor.
+
+* :mod:`.sizes`: the shape of the workloads and their full and quick sizes;
+* :mod:`.flows`: the routines and flows they run; :mod:`.floors`: the same work without routilux;
+* :mod:`.measuring`: best-of-N timings with a result check, and tracemalloc figures;
+* :mod:`.routing` (a, b), :mod:`.jobs` (c, d), :mod:`.io_fanout` (e), :mod:`.memory` (f): the workloads;
+* :mod:`.report`: the rows and the table they are printed in.
+"""

@@ -1,0 +1,79 @@
+"""Timing and tracing: best-of-N timings with a result check, and tracemalloc figures."""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from routilux import Flow
+
+from .floors import HandoffWorker
+
+
+def best_of(reps: int, fn: Callable[[], float]) -> float:
+    """Smallest of ``reps`` timings; each call of ``fn`` returns its own elapsed seconds."""
+    results = []
+    for _ in range(reps):
+        gc.collect()
+        results.append(fn())
+    return min(results)
+
+
+def measure(reps: int, run: Callable[[], Any], check: Callable[[Any], bool],
+            reset: Callable[[], None] | None = None) -> tuple[float, bool]:
+    """Best of ``reps`` timings of ``run()``, and whether ``check(result)`` held every time.
+
+    ``reset`` runs before each timing and the check after it; neither is timed.
+    """
+    ok = True
+
+    def once() -> float:
+        nonlocal ok
+        if reset is not None:
+            reset()
+        t0 = time.perf_counter()
+        result = run()
+        elapsed = time.perf_counter() - t0
+        ok = ok and check(result)
+        return elapsed
+
+    return best_of(reps, once), ok
+
+
+def measure_flow(flow: Flow, warm_up: Callable[[], Any], reps: int, run: Callable[[], Any],
+                 check: Callable[[Any], bool], reset: Callable[[], None] | None = None
+                 ) -> tuple[float, bool]:
+    """``measure`` on a flow after ``warm_up()`` (threads, executor, caches); shuts the flow down."""
+    try:
+        warm_up()
+        return measure(reps, run, check, reset)
+    finally:
+        flow.shutdown()
+
+
+def measure_handoff(reps: int, run: Callable[[HandoffWorker], Any],
+                    check: Callable[[Any], bool]) -> tuple[float, bool]:
+    """``measure`` of ``run(worker)`` on a fresh HandoffWorker, closed afterwards."""
+    worker = HandoffWorker()
+    try:
+        return measure(reps, lambda: run(worker), check)
+    finally:
+        worker.close()
+
+
+def traced(fn: Callable[[], Any]) -> tuple[int, int, Any]:
+    """Run ``fn`` under tracemalloc: (bytes still held afterwards, peak bytes, fn's result)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        result = fn()
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return current - base, peak - base, result

@@ -1,0 +1,213 @@
+"""A JobState's serialized form: what ``JobState.serialize()`` writes and ``deserialize()`` reads.
+
+Writing may happen while workers still change the job. :func:`serialize_job`
+copies every container of the job while holding ``job.lock``, which every
+writer of those containers holds too (see :class:`~routilux.job_state.JobState`),
+so the copy is one consistent picture; the history and the figures are then
+formatted outside the lock. Timestamps are written as ISO strings, so the
+result is ``json.dumps``-able whenever the user data in it is.
+
+Reading checks everything before anything is changed; input data is never
+mutated.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from typing import Any
+
+from routilux.execution_record import ExecutionRecord, read_record
+from routilux.job_stats import stats_from_data, stats_to_data
+from routilux.serialization.values import (
+    check_type,
+    copy_data,
+    field,
+    list_of_dicts,
+    non_negative,
+    parse_datetime,
+    require_mapping,
+    str_keyed_dict,
+)
+
+__all__ = ["deserialize_job", "serialize_job"]
+
+_ROUTINE_ID_TYPES = (str, type(None))
+_SCALARS = (str, int, float, bool, type(None))
+
+#: The containers of a job, copied under its lock, in the order they are written.
+_CONTAINERS = (
+    "routine_states", "pause_points", "pending_tasks", "deferred_events", "shared_data", "shared_log",
+    "output_log",
+)
+
+
+def serialize_job(job: Any) -> dict[str, Any]:
+    """``job`` (a :class:`~routilux.job_state.JobState`) as plain data; see ``JobState.serialize``."""
+    where = f"{job!r}"
+    with job.lock:
+        scalars = (
+            job.flow_id, job.job_id, job.status, job.current_routine_id, job.created_at, job.updated_at,
+        )
+        containers = {name: copy_data(getattr(job, name), f"{where} {name}") for name in _CONTAINERS}
+        records = list(job.records)
+        emits = job.emit_log
+        # Emit records are appended by the engine without the lock (the hot path): a deque's
+        # append and its copy() are each a single C call, so this copy cannot interleave with one.
+        emitted = None if emits is None else emits.copy()
+    flow_id, job_id, status, current, created, updated = scalars
+    data: dict[str, Any] = {
+        "_type": "JobState",
+        "flow_id": flow_id,
+        "job_id": job_id,
+        "status": status,
+        "current_routine_id": current,
+        "routine_states": containers["routine_states"],
+        "execution_history": _history(records, emitted, where),
+        "created_at": created.isoformat(),
+        "updated_at": updated.isoformat(),
+    }
+    for name in _CONTAINERS[1:]:
+        data[name] = containers[name]
+    data["history_limit"] = 0 if emitted is None else emitted.maxlen
+    data["routine_stats"] = stats_to_data(job.routine_stats())
+    return data
+
+
+def _history(records: list[ExecutionRecord], emits: deque[Any] | None, where: str) -> list[dict[str, Any]]:
+    """The history, oldest first, as record dicts (built without ExecutionRecord objects)."""
+    rows: list[Any] = [(r.timestamp, r.routine_id, r.event_name, r.data) for r in records]
+    if emits:
+        from_ts = datetime.fromtimestamp
+        rows.extend((from_ts(ts), rid, event, data) for ts, rid, event, data in emits)
+    rows.sort(key=_first)
+    where = f"{where} execution_history"
+    out = []
+    for timestamp, routine_id, event_name, data in rows:
+        if type(data) is dict:
+            data = data.copy()  # one C call: a writer elsewhere cannot interleave
+            if not all(type(v) in _SCALARS for v in data.values()):
+                data = copy_data(data, where)
+        else:
+            data = copy_data(data or {}, where)
+        out.append(
+            {
+                "_type": "ExecutionRecord",
+                "routine_id": routine_id,
+                "event_name": event_name,
+                "data": data,
+                "timestamp": timestamp.isoformat(),
+            }
+        )
+    return out
+
+
+def _first(row: Any) -> Any:
+    return row[0]
+
+
+#: Fields of a pending activation (spec §9.1) and the types they may have.
+_PENDING_FIELDS = {
+    "slot_routine_id": _ROUTINE_ID_TYPES,
+    "slot_name": (str,),
+    "connection_source_routine_id": _ROUTINE_ID_TYPES,
+    "connection_source_event_name": _ROUTINE_ID_TYPES,
+    "connection_target_routine_id": _ROUTINE_ID_TYPES,
+    "connection_target_slot_name": _ROUTINE_ID_TYPES,
+    "created_at": _ROUTINE_ID_TYPES,
+}
+
+
+def _read_pending(items: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    for index, item in enumerate(items):
+        where = f"{what}, field 'pending_tasks'[{index}]"
+        if "slot_name" not in item:
+            raise ValueError(f"{where}: missing field 'slot_name'")
+        for key, types in _PENDING_FIELDS.items():
+            value = item.get(key)
+            if key in item and not isinstance(value, types):
+                raise TypeError(
+                    f"{where}: field {key!r} must be a string{' or None' if len(types) > 1 else ''}, "
+                    f"got {type(value).__name__} {value!r:.80}"
+                )
+        for key in ("data", "param_mapping"):
+            value = item.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise TypeError(
+                    f"{where}: field {key!r} must be a dict, got {type(value).__name__} {value!r:.80}"
+                )
+        for key in ("priority", "retry_count", "max_retries"):
+            value = item.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(
+                    f"{where}: field {key!r} must be an int, got {type(value).__name__} {value!r:.80}"
+                )
+            non_negative(value, key, where)
+    return items
+
+
+def _read_deferred(items: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    for index, item in enumerate(items):
+        where = f"{what}, field 'deferred_events'[{index}]"
+        for key in ("routine_id", "event_name"):
+            if not isinstance(item.get(key), str):
+                raise TypeError(f"{where}: field {key!r} must be a string, got {item.get(key)!r:.80}")
+        if item.get("data") is not None and not isinstance(item["data"], dict):
+            raise TypeError(f"{where}: field 'data' must be a dict, got {item['data']!r:.80}")
+    return items
+
+
+def deserialize_job(job: Any, data: Any) -> None:
+    """Restore every serialized field of ``job``; ``data`` is not changed.
+
+    The job comes back detached from any engine: a ``"paused"`` job is
+    resumed with ``flow.resume(job)``, which re-creates its pending
+    activations from ``pending_tasks``. Data written before the per-routine
+    figures existed (no ``routine_stats``) gives empty figures.
+    """
+    what = "JobState"
+    data = require_mapping(data, what)
+    check_type(data, "JobState", what, required=True)
+    flow_id = field(data, "flow_id", str, what)
+    job_id = field(data, "job_id", str, what)
+    what = f"JobState {job_id!r}"
+    status = field(data, "status", str, what)
+    current = field(data, "current_routine_id", str, what, default=None, nullable=True)
+    states = str_keyed_dict(data, "routine_states", what)
+    history_items = field(data, "execution_history", list, what, default=[])
+    records = [
+        read_record(item, f"{what}, field 'execution_history'[{i}]") for i, item in enumerate(history_items)
+    ]
+    now = datetime.now()
+    created = parse_datetime(data.get("created_at", now), "created_at", what)
+    updated = parse_datetime(data.get("updated_at", created), "updated_at", what)
+    pause_points = list_of_dicts(data, "pause_points", what)
+    pending = _read_pending(list_of_dicts(data, "pending_tasks", what), what)
+    deferred = _read_deferred(list_of_dicts(data, "deferred_events", what), what)
+    shared_data = str_keyed_dict(data, "shared_data", what)
+    shared_log = list_of_dicts(data, "shared_log", what)
+    output_log = list_of_dicts(data, "output_log", what)
+    has_limit = "history_limit" in data
+    limit = field(data, "history_limit", int, what, default=None, nullable=True)
+    non_negative(limit, "history_limit", what)
+    stats = stats_from_data(data.get("routine_stats"), f"{what}, field 'routine_stats'")
+
+    with job.lock:
+        job.flow_id = flow_id
+        job.job_id = job_id
+        job.status = status
+        job.current_routine_id = current
+        job.routine_states = states
+        if has_limit:
+            job.set_history_limit(limit)
+        job.execution_history = records
+        job.created_at = created
+        job.updated_at = updated
+        job.pause_points = pause_points
+        job.pending_tasks = pending
+        job.deferred_events = deferred
+        job.shared_data = shared_data
+        job.shared_log = shared_log
+        job.output_log = output_log
+        job.tallies.load(stats)
+        job.engine_run = None
