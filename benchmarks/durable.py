@@ -21,6 +21,7 @@ Needs routilux-sqlite-store installed (and routilux-json-store for its serialize
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import statistics
@@ -123,6 +124,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="routilux-durable-bench-"))
 
     print(f"python {sys.version.split()[0]}; chain of {CHAIN}, {messages} messages, median of {rounds}")
+    print(f"  cross-process pause: request -> paused in the store: {control_latency(tmp, rounds):.0f} ms")
     us_per_activation(None, messages)  # the first job of a process pays one-time set-up: not counted
     results: dict[str, list[float]] = {"none": [], "normal": [], "full": []}
     sizes: list[float] = []
@@ -179,7 +181,12 @@ def main() -> int:
     finally:
         store.close()
     print(f"  first page of jobs (limit 50) on 100,000 jobs: {page:.1f} ms")
-    print(f"  cross-process pause: request -> paused in the store: {control_latency(tmp, rounds):.0f} ms")
+    empty = tmp / "empty.db"
+    open_store(str(empty)).close()
+    cli = cli_jobs_ms(list_path, empty, rounds)
+    if cli is not None:
+        print(f"  `routilux jobs` on 100,000 jobs: {cli[0]:.0f} ms; on an empty store (start-up, imports "
+              f"and opening): {cli[1]:.0f} ms; the 100,000 jobs add {cli[0] - cli[1]:.0f} ms")
     return 0
 
 
@@ -219,7 +226,7 @@ def control_latency(tmp: Path, rounds: int) -> float:
         path, gate = tmp / f"control-{round_index}.db", tmp / f"gate-{round_index}"
         gate.touch()
         child = subprocess.Popen([sys.executable, "-c", _CONTROLLED, str(path), str(gate)],
-                                 stdout=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert child.stdout is not None
         job_id = child.stdout.readline().split()[0]
         store = open_store(str(path))
@@ -227,13 +234,30 @@ def control_latency(tmp: Path, rounds: int) -> float:
         store.request(job_id, "pause")
         while store.summary(job_id).status != "paused":  # a bounded wait on the store, not a guess
             if time.perf_counter() - started > 30:
-                raise RuntimeError("the owner never paused the job")
+                child.kill()
+                raise RuntimeError(f"the owner never paused job {job_id}: {child.communicate()[1][-2000:]}")
             time.sleep(0.0005)
         samples.append(time.perf_counter() - started)
         gate.unlink()  # the held activation ends; the pause settles and the child exits
         child.wait(timeout=60)
         store.close()
     return statistics.median(samples) * 1000
+
+
+def cli_jobs_ms(path: Path, empty: Path, rounds: int) -> tuple[float, float] | None:
+    """Median wall time of ``routilux jobs --store PATH`` and on the store ``empty`` (None: no CLI)."""
+    if importlib.util.find_spec("routilux_cli") is None:
+        return None
+    command = [sys.executable, "-m", "routilux_cli"]
+
+    def whole(argv: list[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, timeout=120)
+        return time.perf_counter() - started
+
+    listing = statistics.median(whole([*command, "jobs", "--store", str(path)]) for _ in range(rounds))
+    startup = statistics.median(whole([*command, "jobs", "--store", str(empty)]) for _ in range(rounds))
+    return listing * 1000, startup * 1000
 
 
 def _wal_size(path: Path) -> int:
