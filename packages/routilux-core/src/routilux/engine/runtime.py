@@ -31,6 +31,7 @@ from routilux.engine.activation import Activation
 from routilux.engine.contracts import FlowHost
 from routilux.engine.control import JobControl
 from routilux.engine.executors.base import Executor, ExecutorChoice
+from routilux.engine.executors.routed import RoutineExecutors
 from routilux.engine.failures import Failures
 from routilux.engine.job_run import GATES, PAUSED, JobRun
 from routilux.engine.journal import JobJournal
@@ -68,9 +69,8 @@ class Engine:
         self._executor_factory = executor_factory
         self._executor: Executor | None = None
         self._executor_lock = threading.Lock()
-        # Routines that run elsewhere than on the flow's executor, and the executors started for them.
-        self._choices: dict[Any, ExecutorChoice] = {}
-        self._elsewhere: dict[ExecutorChoice, Executor] = {}
+        #: The routines that run elsewhere than on the flow's executor.
+        self.routed = RoutineExecutors(self, executor_factory)
         #: Each routine's first id in the flow, for O(1) naming on the hot path.
         self.routine_ids: dict[Any, str] = {}
         #: The connection of each wired ``(event, slot)`` pair (0.10's ``_event_slot_connections``).
@@ -104,46 +104,29 @@ class Engine:
 
     def run_routine_on(self, routine: Any, choice: ExecutorChoice | None) -> None:
         """Send ``routine``'s activations to the executor of ``choice`` (None: the flow's own)."""
-        with self._executor_lock:
-            if choice is None:
-                self._choices.pop(routine, None)
-            else:
-                self._choices[routine] = choice
-            self._pick_submit()
+        self.routed.choose(routine, choice)
+        self._pick_submit()
 
     def forget_routine_executors(self) -> None:
-        """Every routine runs on the flow's executor again (those started are shut down on ``shutdown``)."""
-        with self._executor_lock:
-            self._choices.clear()
-            self._pick_submit()
+        """Every routine runs on the flow's executor again (those started stop at ``shutdown``)."""
+        self.routed.forget()
+        self._pick_submit()
 
     def _pick_submit(self) -> None:
         # A flow whose routines all run on its own executor pays nothing per activation for the
         # choice: ``submit`` is then the class's method, else this instance's routing one.
-        if self._choices:
+        if self.routed.choices:
             self.submit = self._submit_by_routine  # type: ignore[method-assign]
         else:
             self.__dict__.pop("submit", None)
-
-    def executor_of(self, choice: ExecutorChoice) -> Executor:
-        """The executor of ``choice``, created and started on first use."""
-        executor = self._elsewhere.get(choice)
-        if executor is None:
-            with self._executor_lock:
-                executor = self._elsewhere.get(choice)
-                if executor is None:
-                    executor = self._executor_factory(choice)
-                    executor.start(self)
-                    self._elsewhere[choice] = executor
-        return executor
 
     def shutdown(self, wait: bool = True) -> None:
         """Shut every executor of the flow down; the next activation starts them anew."""
         with self._executor_lock:
             executor, self._executor = self._executor, None
-            others, self._elsewhere = list(self._elsewhere.values()), {}
-        for each in ([executor] if executor is not None else []) + others:
-            each.shutdown(wait=wait)
+        if executor is not None:
+            executor.shutdown(wait=wait)
+        self.routed.shutdown(wait=wait)
 
     def submit(self, activation: Activation) -> None:
         """Hand ``activation`` to the executor that runs its routine."""
@@ -153,11 +136,11 @@ class Engine:
         executor.submit(activation)
 
     def _submit_by_routine(self, activation: Activation) -> None:
-        choice = self._choices.get(activation.slot.routine)
-        if choice is None:
+        executor = self.routed.of(activation.slot.routine)
+        if executor is None:
             Engine.submit(self, activation)
         else:
-            (self._elsewhere.get(choice) or self.executor_of(choice)).submit(activation)
+            executor.submit(activation)
 
     def dispatch(self, run: JobRun, activation: Activation) -> None:
         """Submit ``activation`` (its token taken), or hold it if its job is paused meanwhile."""
