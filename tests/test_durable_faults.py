@@ -16,18 +16,11 @@ from pathlib import Path
 import routilux_sqlite_store  # noqa: F401  the store under test (the `all` tox env installs it)
 from routilux import Flow, JobState, Routine, open_store, read_journaled_job
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from durable_flow import Source  # noqa: E402  the crash tests' entry: emits `out(item)` per item
+
 TIMEOUT = 120
-
-
-class Source(Routine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.define_slot("trigger", self.on_trigger)
-        self.define_event("out", ["item"])
-
-    def on_trigger(self, count: int) -> None:
-        for item in range(count):
-            self.emit("out", item=item)
 
 
 class Keeper(Routine):
@@ -68,16 +61,9 @@ def test_an_unencodable_change_fails_its_activation_and_the_job_goes_on(tmp_path
 DISK_FULL_CHILD = textwrap.dedent(
     """
     import resource, signal, sys
+    sys.path.insert(0, sys.argv[2])
+    from durable_flow import Source
     from routilux import Flow, JobState, Routine, open_store
-
-    class Source(Routine):
-        def __init__(self):
-            super().__init__()
-            self.define_slot("trigger", self.on_trigger)
-            self.define_event("out", ["item"])
-        def on_trigger(self, count):
-            for item in range(count):
-                self.emit("out", item=item)
 
     class Big(Routine):
         def __init__(self):
@@ -105,7 +91,8 @@ DISK_FULL_CHILD = textwrap.dedent(
 def test_the_disk_filling_up_fails_the_job_and_the_store_stays_readable(tmp_path: Path) -> None:
     path = tmp_path / "jobs.db"
     result = subprocess.run(
-        [sys.executable, "-c", DISK_FULL_CHILD, str(path)], capture_output=True, text=True, timeout=TIMEOUT
+        [sys.executable, "-c", DISK_FULL_CHILD, str(path), str(HERE)], capture_output=True, text=True,
+        timeout=TIMEOUT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     status, message = (result.stdout.splitlines() + ["", ""])[:2]

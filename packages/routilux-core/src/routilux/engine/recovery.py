@@ -211,11 +211,11 @@ def _check_flow(flow: Any, header: JobHeader, current_hash: str) -> None:
 
 def _restart(flow: Any, engine: Engine, binding: StoreBinding, replayed: Replayed) -> JobState:
     job = replayed.job
-    activations = _activations(flow, replayed)
     journal = binding.attach(flow, job, replayed.next_seq)
     journal.premerged.update(replayed.premerged)
     if job.status in FINAL_STATUSES:
         return job  # its end was committed; only the store's row had not caught up
+    activations = _activations(flow, replayed)
     for member in flow.routines.values():
         member._current_flow = flow
     engine.executor()
