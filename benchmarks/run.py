@@ -18,11 +18,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from workloads.building import bench_build, bench_first_job
 from workloads.io_fanout import bench_io
-from workloads.jobs import bench_latency, bench_pipelined
+from workloads.jobs import bench_latency, bench_pipeline_jobs, bench_pipelined
 from workloads.memory import bench_memory
 from workloads.report import Row, machine, print_table
 from workloads.routing import bench_chain, bench_fanout
+from workloads.scale import bench_items, bench_long_chain
 from workloads.sizes import FULL, QUICK, Sizes
 
 try:
@@ -41,13 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"routilux {ROUTILUX_VERSION} on Python {platform.python_version()} "
           f"({platform.python_implementation()}, {sys.executable})")
     print(f"machine: {machine()}")
-    print(f"mode: {'quick' if args.quick else 'full'} (best of {sizes.reps}; io best of {sizes.io_reps})")
+    print(f"mode: {'quick' if args.quick else 'full'} (best of {sizes.reps}; io best of {sizes.io_reps}; "
+          f"(g)-(j) median of {sizes.scale_reps}; (k) median of {sizes.first_job_processes} processes)")
     print()
 
     rows: list[Row] = []
     failures: list[str] = []
     workloads: list[Callable[[Sizes], Any]] = [
         bench_chain, bench_fanout, bench_latency, bench_pipelined, bench_io, bench_memory,
+        bench_long_chain, bench_items, bench_pipeline_jobs, bench_build, bench_first_job,
     ]
     for workload in workloads:
         t0 = time.perf_counter()

@@ -62,12 +62,12 @@ class Sleeper(Routine):
         self._seen.append(self._tag)
 
 
-def chain_flow(seen: list[Any]) -> Flow:
-    """source -> relay x (CHAIN_LENGTH - 1) -> sink: CHAIN_LENGTH activations per message."""
-    flow = Flow(flow_id="bench-chain", execution_strategy="sequential")
+def chain_flow(seen: list[Any], length: int = CHAIN_LENGTH, flow_id: str = "bench-chain") -> Flow:
+    """source -> relay x (length - 1) -> sink: ``length`` activations per message, length + 1 routines."""
+    flow = Flow(flow_id=flow_id, execution_strategy="sequential")
     flow.add_routine(Source(), "src")
     previous = "src"
-    for index in range(CHAIN_LENGTH - 1):
+    for index in range(length - 1):
         rid = f"relay{index}"
         flow.add_routine(Relay(), rid)
         flow.connect(previous, "out", rid, "in")

@@ -1,15 +1,17 @@
-"""Workloads (c) and (d): the fixed cost of a job, one at a time and pipelined."""
+"""Workloads (c), (d) and (i): the fixed cost of a job, one at a time and pipelined."""
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from routilux import JobState
 
-from .floors import HandoffWorker
-from .flows import pair_flow, run_job
-from .measuring import measure_flow, measure_handoff
+from .floors import HandoffWorker, chain_router
+from .flows import chain_flow, pair_flow, run_job
+from .measuring import measure, measure_flow, measure_handoff
 from .report import Row
+from .routing import expected_chain
 from .sizes import WAIT_TIMEOUT, Sizes
 
 
@@ -71,3 +73,34 @@ def bench_pipelined(sizes: Sizes) -> Row:
     floor, floor_ok = measure_handoff(sizes.reps, floor_run,
                                       lambda replies: replies == [k + 1 for k in range(n)])
     return job_row(f"(d) pipelined: {n} executes, then wait", n, fw, floor, fw_ok and floor_ok)
+
+
+def bench_pipeline_jobs(sizes: Sizes) -> Row:
+    """(i): N jobs of a 3-step pipeline (source -> routine -> sink), each executed and waited for
+    before the next, against the same three steps by hand per job (median of ``scale_reps``)."""
+    n = sizes.pipeline_jobs
+    reps = sizes.scale_reps
+    want = expected_chain(n, 2)
+    seen: list[Any] = []
+    flow = chain_flow(seen, 2, flow_id="bench-pipeline")
+
+    def run_jobs(count: int) -> None:
+        for k in range(count):
+            run_job(flow, {"count": 1, "start": k})
+
+    fw, fw_ok = measure_flow(flow, lambda: run_jobs(20), reps, lambda: run_jobs(n),
+                             lambda _: seen == want, seen.clear, summary=statistics.median)
+
+    floor_seen: list[Any] = []
+    router = chain_router(floor_seen, 2)
+
+    def floor_jobs() -> None:
+        for k in range(n):
+            router.run(0, 1, start=k)
+
+    fl, floor_ok = measure(reps, floor_jobs, lambda _: floor_seen == want, floor_seen.clear,
+                           summary=statistics.median)
+    return Row(f"(i) {n:,} jobs of a 3-step pipeline, one after another", "us/job", fw / n * 1e6,
+               fl / n * 1e6, fw_ok and floor_ok,
+               note=f"execute + wait, median of {reps}: {n / fw:,.0f} jobs/s vs {n / fl:,.0f} by hand; "
+                    "goal >= 25,000 jobs/s")

@@ -1,8 +1,9 @@
-"""Timing and tracing: best-of-N timings with a result check, and tracemalloc figures."""
+"""Timing and tracing: best-of-N (or median) timings with a result check, and tracemalloc figures."""
 
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -12,19 +13,24 @@ from routilux import Flow
 
 from .floors import HandoffWorker
 
+#: How a list of timings becomes one figure: the best (rows (a)-(f)) or the median (rows (g)-(k)).
+Summary = Callable[[list[float]], float]
 
-def best_of(reps: int, fn: Callable[[], float]) -> float:
-    """Smallest of ``reps`` timings; each call of ``fn`` returns its own elapsed seconds."""
+
+def best_of(reps: int, fn: Callable[[], float], summary: Summary = min) -> float:
+    """``summary`` (default: the smallest) of ``reps`` timings; each call of ``fn`` returns its own
+    elapsed seconds."""
     results = []
     for _ in range(reps):
         gc.collect()
         results.append(fn())
-    return min(results)
+    return summary(results)
 
 
 def measure(reps: int, run: Callable[[], Any], check: Callable[[Any], bool],
-            reset: Callable[[], None] | None = None) -> tuple[float, bool]:
-    """Best of ``reps`` timings of ``run()``, and whether ``check(result)`` held every time.
+            reset: Callable[[], None] | None = None, summary: Summary = min) -> tuple[float, bool]:
+    """Best (or ``summary``) of ``reps`` timings of ``run()``, and whether ``check(result)`` held
+    every time.
 
     ``reset`` runs before each timing and the check after it; neither is timed.
     """
@@ -40,16 +46,41 @@ def measure(reps: int, run: Callable[[], Any], check: Callable[[Any], bool],
         ok = ok and check(result)
         return elapsed
 
-    return best_of(reps, once), ok
+    return best_of(reps, once, summary), ok
+
+
+def measure_fresh(reps: int, build: Callable[[], Flow], run: Callable[[Flow], Any],
+                  check: Callable[[Any], bool], summary: Summary = statistics.median
+                  ) -> tuple[float, bool]:
+    """``summary`` of ``reps`` timings of ``run(flow)``, each on a new flow from ``build()``.
+
+    Building, the check and the flow's shutdown are not timed.
+    """
+    ok = True
+
+    def once() -> float:
+        nonlocal ok
+        flow = build()
+        gc.collect()
+        try:
+            t0 = time.perf_counter()
+            result = run(flow)
+            elapsed = time.perf_counter() - t0
+            ok = ok and check(result)
+        finally:
+            flow.shutdown()
+        return elapsed
+
+    return best_of(reps, once, summary), ok
 
 
 def measure_flow(flow: Flow, warm_up: Callable[[], Any], reps: int, run: Callable[[], Any],
-                 check: Callable[[Any], bool], reset: Callable[[], None] | None = None
-                 ) -> tuple[float, bool]:
+                 check: Callable[[Any], bool], reset: Callable[[], None] | None = None,
+                 summary: Summary = min) -> tuple[float, bool]:
     """``measure`` on a flow after ``warm_up()`` (threads, executor, caches); shuts the flow down."""
     try:
         warm_up()
-        return measure(reps, run, check, reset)
+        return measure(reps, run, check, reset, summary)
     finally:
         flow.shutdown()
 

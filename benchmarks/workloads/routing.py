@@ -14,9 +14,9 @@ from .report import Row
 from .sizes import CHAIN_LENGTH, FAN_OUT, Sizes
 
 
-def expected_chain(messages: int) -> list[Any]:
-    """What the sink of ``chain_flow`` records for ``messages`` messages, in order."""
-    return [(0, value + CHAIN_LENGTH - 1) for value in range(messages)]
+def expected_chain(messages: int, length: int = CHAIN_LENGTH, start: int = 0) -> list[Any]:
+    """What the sink of ``chain_flow(seen, length)`` records for messages ``start..start+messages-1``."""
+    return [(0, value + length - 1) for value in range(start, start + messages)]
 
 
 def expected_fanout(messages: int) -> list[Any]:

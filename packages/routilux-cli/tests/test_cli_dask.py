@@ -10,6 +10,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +52,40 @@ def test_dask_logs_show_with_verbose(run_cli, examples_dir):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "distributed." in result.stderr
     assert result.stdout.count("show: text ") == 3
+
+
+def test_a_flow_file_puts_one_routine_on_dask_and_keeps_the_others_local(run_cli, tmp_path):
+    shutil.copy(Path(__file__).resolve().parent / "executor_fixtures.py", tmp_path / "executor_fixtures.py")
+    items = list(range(10))
+    flow = tmp_path / "mixed_dask.yaml"
+    flow.write_text(textwrap.dedent("""
+        flow_id: mixed-dask
+        executor: sequential
+        routines:
+          src: {type: FlowInput, config: {each: items, item_key: item}}
+          square:
+            type: executor_fixtures:Square
+            executor: {name: dask, max_workers: 4, options: {n_workers: 2}}
+          tag: {type: executor_fixtures:Tag, executor: {name: concurrent, max_workers: 2}}
+          squares: {type: FlowOutput, config: {output_type: square, keys: [item, value, pid]}}
+          tags: {type: FlowOutput, config: {output_type: tag, keys: [tag, pid]}}
+        connections:
+          - {from: src.output, to: square.input}
+          - {from: square.value, to: squares.input}
+          - {from: square.value, to: tag.input}
+          - {from: tag.tagged, to: tags.input}
+        entry: {routine: src, params: {items: ITEMS}}
+    """).replace("ITEMS", json.dumps(items)), encoding="utf-8")
+    result = run_cli("run", str(flow), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "completed"
+    squares = [o["data"] for o in summary["outputs"] if o["output_type"] == "square"]
+    tags = [o["data"] for o in summary["outputs"] if o["output_type"] == "tag"]
+    assert sorted((s["item"], s["value"]) for s in squares) == [(i, i * i) for i in items]
+    assert sorted(t["tag"] for t in tags) == sorted(f"v={i * i}" for i in items)
+    local = {t["pid"] for t in tags}
+    assert len(local) == 1  # the CLI's own process ran every tag
+    assert not local & {s["pid"] for s in squares}  # and no square: they ran on the workers
+    assert {rid: row["activations"] for rid, row in summary["routines"].items()} == {
+        "src": 1, "square": len(items), "squares": len(items), "tag": len(items), "tags": len(items)}

@@ -205,6 +205,23 @@ def test_pause_from_outside_holds_work_and_resume_delivers_exactly_once() -> Non
 # -- pausing from inside a handler ----------------------------------------------------------------------
 
 
+def test_a_pause_with_no_timeout_is_in_force_at_once_and_waits_for_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    flow, worker, _collector, job = _held_job(4)
+    assert flow.pause(job, reason="now", timeout=0) is False  # item 0's handler still runs
+    assert job.status == "paused"
+    assert not caplog.records, "a pause that was asked not to wait warned that it did not"
+    worker.release.set()
+    _wait(flow, job)  # settles once item 0 ends: nothing of it ran after the pause
+    assert worker.items(job) == [0]
+    flow.resume(job)
+    _wait(flow, job)
+    assert job.status == "completed"
+    _assert_exactly_once(worker.items(job), 4)
+    flow.shutdown()
+
+
 @pytest.mark.parametrize("strategy", ["sequential", "concurrent"])
 def test_pause_from_inside_handler_is_prompt_and_resume_continues(strategy: str) -> None:
     count = 6

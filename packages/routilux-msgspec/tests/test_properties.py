@@ -146,3 +146,53 @@ def test_msgspec_json_and_the_json_codec_read_each_other(value: Any, same, sibli
 
     same(json_store.codec.loads(json_codec.dumps(value)), value)
     same(json_codec.loads(json_store.codec.dumps(value)), value)
+
+
+# -- whole job states: JobState.save/load (the serializers' job codecs) ---------------------------
+
+#: Record data: mostly the flat dicts of the common case, some with any exactly kept value.
+record_data = (
+    st.dictionaries(texts, st.none() | st.booleans() | st.integers() | st.floats() | texts, max_size=4)
+    | st.dictionaries(texts, exact_values, max_size=3)
+    | st.none()
+)
+
+
+@st.composite
+def job_states(draw: st.DrawFn) -> Any:
+    from routilux import ExecutionRecord, JobState
+
+    # One kind of timestamp per job: the history is sorted, and naive and aware ones do not compare.
+    zone = st.none() if draw(st.booleans()) else st.just(dt.timezone.utc) | offsets
+    timestamps = st.datetimes(timezones=zone)
+    names = st.sampled_from(["n0", "n1", "out"]) | st.text(max_size=8)
+    job = JobState(flow_id=draw(st.text(max_size=8)))
+    job.execution_history = [
+        ExecutionRecord(draw(names), draw(names), draw(record_data), draw(timestamps))
+        for _ in range(draw(st.integers(min_value=0, max_value=6)))
+    ]
+    job.update_shared_data("value", draw(exact_values))
+    return job
+
+
+JOB_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                              HealthCheck.function_scoped_fixture])
+
+
+@JOB_SETTINGS
+@given(job=job_states())
+def test_job_save_writes_dumps_bytes_and_load_gives_the_generic_job(job: Any, same, tmp_path) -> None:
+    """The job codecs write what ``dumps(job.serialize())`` writes, and read back what
+    ``deserialize(loads(...))`` reads, types included, for every serializer of the package."""
+    from routilux import JobState
+    from routilux.plugins import get_registry
+
+    for name, suffix in (("msgpack", ".mpk"), ("msgspec-json", ".msgspec.json")):
+        spec = get_registry().get_serializer(name)
+        path = tmp_path / f"job{suffix}"
+        job.save(path)
+        raw = path.read_bytes()
+        assert raw == spec.dumps(job.serialize())
+        loaded = JobState.load(path)
+        same(loaded.serialize(), JobState().deserialize(spec.loads(raw)).serialize())
+        same([r.data for r in loaded.execution_history], [r.data or {} for r in job.execution_history])

@@ -13,23 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
-import sys
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from routilux_cli.commands import fail
-
-if TYPE_CHECKING:
-    from routilux.store import Owner
 
 __all__ = [
     "DEFAULT_STORE",
     "STORE_VARIABLE",
     "file_sha256",
     "open_store_or_exit",
-    "owner_alive",
     "store_exists",
     "store_location",
 ]
@@ -113,23 +106,3 @@ def open_store_or_exit(location: str, *, create: bool) -> Any:
 def file_sha256(path: Path) -> str:
     """The sha256 (hex) of the bytes of ``path``: what a job records of the flow file it was built from."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def owner_alive(owner: Owner | None) -> bool:
-    """Whether ``owner`` still runs its job, by :class:`routilux.store.Owner`'s rule.
-
-    An owner is dead once its lease has expired, or, on this host, once its
-    pid is gone. The store's own check (at ``claim``) is the one that counts;
-    this one picks what to do: send a request or recover the job.
-    """
-    if owner is None or owner.lease_until < time.time():
-        return False
-    if owner.host != socket.gethostname() or sys.platform == "win32":
-        return True  # only the lease tells; os.kill(pid, 0) is no probe on Windows
-    try:
-        os.kill(owner.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: it exists
-        return True
-    return True

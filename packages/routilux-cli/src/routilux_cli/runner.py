@@ -77,6 +77,8 @@ SHARED_KEY = "routilux_cli"
 _POLL_S = 0.05
 #: How long to wait, at the end, for the executor to shut down (a dask cluster closes in seconds).
 _SHUTDOWN_TIMEOUT_S = 60.0
+#: How long an interrupted run waits for its running activations to end before saving the job.
+_PAUSE_WAIT_S = 5.0
 
 
 def exit_status(status: str) -> int:
@@ -258,9 +260,13 @@ class JobRunner:
 
     def _pause_and_save(self, job: JobState) -> None:
         name = self.interrupted_by.name if self.interrupted_by is not None else "a signal"
+        # The pause is in force before it is announced: from the message on, nothing new starts.
+        settled = self.flow.pause(job, reason=f"interrupted ({name})", timeout=0)
         self._say(f"Interrupted: pausing the job on {name} (running activations finish first; "
                   "a second signal aborts)")
-        self.flow.pause(job, reason=f"interrupted ({name})")
+        if not settled and not JobState.wait_for_completion(self.flow, job, timeout=_PAUSE_WAIT_S):
+            self._say(f"Work of job {job.job_id} still runs after {_PAUSE_WAIT_S:.0f}s; "
+                      "it is held as it ends")
         self.output.poll(job)
         self._say(f"Job {job.job_id} paused with {len(job.pending_tasks)} pending activation(s)")
         if self.save_job is None:

@@ -27,7 +27,7 @@ import click
 
 from routilux_cli.commands import err_console, fail, load_flow_or_exit, out_console
 from routilux_cli.exit_codes import EXIT_FAILED, EXIT_OK
-from routilux_cli.job_store import file_sha256, open_store_or_exit, owner_alive, store_location
+from routilux_cli.job_store import file_sha256, open_store_or_exit, store_location
 
 if TYPE_CHECKING:
     from routilux import Flow
@@ -69,7 +69,7 @@ def _resume_one(store: Any, job_id: str, as_json: bool, timeout: float) -> int:
         click.echo(f"Job {job_id} is already {summary.status}; nothing to resume.", err=True)
         return exit_status(summary.status)
     owner = summary.owner
-    if owner_alive(owner):
+    if owner is not None and owner.is_alive():
         if summary.status != "paused":
             fail(f"job {job_id} is {summary.status} in process {owner.pid} on {owner.host}; nothing to "
                  "resume", EXIT_FAILED)
@@ -89,7 +89,8 @@ def _resume_all(store: Any, as_json: bool, verbose: bool) -> int:
     A signal is passed on to the child that runs (which pauses its job) and ends the recovery.
     """
     dead = [summary for status in ("running", "paused")
-            for summary in store.summaries(status=status, limit=_EVERY_JOB) if not owner_alive(summary.owner)]
+            for summary in store.summaries(status=status, limit=_EVERY_JOB)
+            if summary.owner is None or not summary.owner.is_alive()]
     dead.sort(key=lambda summary: summary.created_at)
     if not dead:
         click.echo(f"No job of {store.url} to recover: none is unfinished with its process gone.",

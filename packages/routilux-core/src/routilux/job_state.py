@@ -14,10 +14,9 @@ from typing import Any
 from routilux.class_registry import register_serializable
 from routilux.execution_record import ExecutionRecord
 from routilux.job_effects import EffectLog
-from routilux.job_state_codec import deserialize_job, serialize_job
+from routilux.job_state_codec import deserialize_job, load_job, save_job, serialize_job
 from routilux.job_stats import RoutineStats, Tallies
 from routilux.job_waiting import EngineRun, wait_for_completion, wait_until_condition
-from routilux.serialization.files import read_data, write_data
 
 __all__ = ["DEFAULT_HISTORY_LIMIT", "ExecutionRecord", "JobState", "register_serializable"]
 
@@ -371,7 +370,8 @@ class JobState:
         raises an error saying to install ``routilux-json-store``. Safe while
         the job runs (see :meth:`serialize`).
         """
-        write_data(filepath, self.serialize(), serializer)
+        # A subclass with its own serialize() is written by it, not by a serializer's job codec.
+        save_job(self, filepath, serializer, fast=type(self).serialize is JobState.serialize)
 
     @classmethod
     def load(cls, filepath: str | os.PathLike[str], serializer: Any = None) -> JobState:
@@ -380,15 +380,9 @@ class JobState:
         ``FileNotFoundError`` for a missing file; ``ValueError`` for a file that
         cannot be decoded or does not hold a ``"JobState"``.
         """
-        data = read_data(filepath, serializer)
-        if not isinstance(data, dict):
-            raise ValueError(
-                f"{os.fspath(filepath)!r} does not hold a JobState: it holds {type(data).__name__}"
-            )
-        kind = data.get("_type")
-        if kind != "JobState":
-            raise ValueError(f"{os.fspath(filepath)!r} does not hold a JobState: its '_type' is {kind!r:.80}")
-        return cls().deserialize(data)
+        job = cls()
+        load_job(job, filepath, serializer, fast=cls.deserialize is JobState.deserialize)
+        return job
 
     def __repr__(self) -> str:
         return f"JobState[{self.job_id}:{self.status}]"

@@ -9,16 +9,35 @@ result is ``json.dumps``-able whenever the user data in it is.
 
 Reading checks everything before anything is changed; input data is never
 mutated.
+
+:func:`save_job` and :func:`load_job` are ``JobState.save``/``load``: a
+serializer's job codec (:mod:`routilux.serialization.jobs`) gets the job's
+:func:`snapshot_job` and the file's bytes when it has one, its
+``dumps``/``loads`` the plain data otherwise.
 """
 
 from __future__ import annotations
 
+import os
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import chain, starmap
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from routilux.execution_record import ExecutionRecord, read_record
 from routilux.job_stats import stats_from_data, stats_to_data
+from routilux.plugins.specs import SerializerSpec
+from routilux.serialization.files import (
+    PathLike,
+    atomic_write_bytes,
+    choose_serializer,
+    decode_bytes,
+    read_bytes,
+    write_data,
+)
+from routilux.serialization.jobs import HistoryRow, JobParts, JobSnapshot, job_codec_for
 from routilux.serialization.values import (
     check_type,
     copy_data,
@@ -30,10 +49,9 @@ from routilux.serialization.values import (
     str_keyed_dict,
 )
 
-__all__ = ["deserialize_job", "serialize_job"]
+__all__ = ["deserialize_job", "load_job", "save_job", "serialize_job", "snapshot_job"]
 
 _ROUTINE_ID_TYPES = (str, type(None))
-_SCALARS = (str, int, float, bool, type(None))
 
 #: The containers of a job, copied under its lock, in the order they are written.
 _CONTAINERS = (
@@ -42,8 +60,8 @@ _CONTAINERS = (
 )
 
 
-def serialize_job(job: Any) -> dict[str, Any]:
-    """``job`` (a :class:`~routilux.job_state.JobState`) as plain data; see ``JobState.serialize``."""
+def snapshot_job(job: Any) -> JobSnapshot:
+    """``job``'s fields copied under its lock, and its history as rows (see :class:`JobSnapshot`)."""
     where = f"{job!r}"
     with job.lock:
         scalars = (
@@ -56,54 +74,38 @@ def serialize_job(job: Any) -> dict[str, Any]:
         # append and its copy() are each a single C call, so this copy cannot interleave with one.
         emitted = None if emits is None else emits.copy()
     flow_id, job_id, status, current, created, updated = scalars
-    data: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "_type": "JobState",
         "flow_id": flow_id,
         "job_id": job_id,
         "status": status,
         "current_routine_id": current,
         "routine_states": containers["routine_states"],
-        "execution_history": _history(records, emitted, where),
         "created_at": created.isoformat(),
         "updated_at": updated.isoformat(),
     }
     for name in _CONTAINERS[1:]:
-        data[name] = containers[name]
-    data["history_limit"] = 0 if emitted is None else emitted.maxlen
-    data["routine_stats"] = stats_to_data(job.routine_stats())
-    return data
+        fields[name] = containers[name]
+    fields["history_limit"] = 0 if emitted is None else emitted.maxlen
+    fields["routine_stats"] = stats_to_data(job.routine_stats())
+    return JobSnapshot(fields, _history(records, emitted), where)
 
 
-def _history(records: list[ExecutionRecord], emits: deque[Any] | None, where: str) -> list[dict[str, Any]]:
-    """The history, oldest first, as record dicts (built without ExecutionRecord objects)."""
-    rows: list[Any] = [(r.timestamp, r.routine_id, r.event_name, r.data) for r in records]
+def serialize_job(job: Any) -> dict[str, Any]:
+    """``job`` (a :class:`~routilux.job_state.JobState`) as plain data; see ``JobState.serialize``."""
+    return snapshot_job(job).to_data()
+
+
+def _history(records: list[ExecutionRecord], emits: deque[Any] | None) -> list[ExecutionRecord]:
+    """The history, oldest first: ``records`` (a private list) and the emit records' ExecutionRecords."""
     if emits:
         from_ts = datetime.fromtimestamp
-        rows.extend((from_ts(ts), rid, event, data) for ts, rid, event, data in emits)
-    rows.sort(key=_first)
-    where = f"{where} execution_history"
-    out = []
-    for timestamp, routine_id, event_name, data in rows:
-        if type(data) is dict:
-            data = data.copy()  # one C call: a writer elsewhere cannot interleave
-            if not all(type(v) in _SCALARS for v in data.values()):
-                data = copy_data(data, where)
-        else:
-            data = copy_data(data or {}, where)
-        out.append(
-            {
-                "_type": "ExecutionRecord",
-                "routine_id": routine_id,
-                "event_name": event_name,
-                "data": data,
-                "timestamp": timestamp.isoformat(),
-            }
-        )
-    return out
+        records.extend(ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in emits)
+    records.sort(key=_TIMESTAMP)  # stable: records with equal timestamps keep their order
+    return records
 
 
-def _first(row: Any) -> Any:
-    return row[0]
+_TIMESTAMP = attrgetter("timestamp")
 
 
 #: Fields of a pending activation (spec §9.1) and the types they may have.
@@ -157,13 +159,16 @@ def _read_deferred(items: list[dict[str, Any]], what: str) -> list[dict[str, Any
     return items
 
 
-def deserialize_job(job: Any, data: Any) -> None:
+def deserialize_job(job: Any, data: Any, parts: JobParts | None = None) -> None:
     """Restore every serialized field of ``job``; ``data`` is not changed.
 
     The job comes back detached from any engine: a ``"paused"`` job is
     resumed with ``flow.resume(job)``, which re-creates its pending
     activations from ``pending_tasks``. Data written before the per-routine
-    figures existed (no ``routine_stats``) gives empty figures.
+    figures existed (no ``routine_stats``) gives empty figures. ``parts``,
+    when given, is what a job codec read (see
+    :class:`~routilux.serialization.jobs.JobParts`): its records are the
+    history, and ``data["execution_history"]`` is not looked at.
     """
     what = "JobState"
     data = require_mapping(data, what)
@@ -174,10 +179,14 @@ def deserialize_job(job: Any, data: Any) -> None:
     status = field(data, "status", str, what)
     current = field(data, "current_routine_id", str, what, default=None, nullable=True)
     states = str_keyed_dict(data, "routine_states", what)
-    history_items = field(data, "execution_history", list, what, default=[])
-    records = [
-        read_record(item, f"{what}, field 'execution_history'[{i}]") for i, item in enumerate(history_items)
-    ]
+    if parts is not None:
+        records = _records(parts, what)
+    else:
+        history_items = field(data, "execution_history", list, what, default=[])
+        records = [
+            read_record(item, f"{what}, field 'execution_history'[{i}]")
+            for i, item in enumerate(history_items)
+        ]
     now = datetime.now()
     created = parse_datetime(data.get("created_at", now), "created_at", what)
     updated = parse_datetime(data.get("updated_at", created), "updated_at", what)
@@ -211,3 +220,83 @@ def deserialize_job(job: Any, data: Any) -> None:
         job.output_log = output_log
         job.tallies.load(stats)
         job.engine_run = None
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def save_job(
+    job: Any, path: PathLike, serializer: str | SerializerSpec | None = None, *, fast: bool = True
+) -> None:
+    """``JobState.save``: the chosen serializer's job codec writes the job, else its ``dumps``.
+
+    Args:
+        fast: whether a job codec may be used; False for a job whose class has its own
+            ``serialize()``, which is then what is written.
+    """
+    spec = choose_serializer(path, serializer)
+    codec = job_codec_for(spec) if fast else None
+    if codec is None:
+        write_data(path, job.serialize(), spec)
+        return
+    snapshot = snapshot_job(job)
+    encoded = codec.dump_job(snapshot)
+    if encoded is None:
+        write_data(path, snapshot.to_data(), spec)
+        return
+    if not isinstance(encoded, (bytes, bytearray)):
+        raise TypeError(f"serializer {spec.name!r}: dump_job() returned {type(encoded).__name__}, not bytes")
+    atomic_write_bytes(path, encoded)
+
+
+def load_job(
+    job: Any, path: PathLike, serializer: str | SerializerSpec | None = None, *, fast: bool = True
+) -> None:
+    """``JobState.load``: restore ``job`` (a new JobState) from ``path``.
+
+    Args:
+        fast: whether a job codec may be used; False for a job whose class has its own
+            ``deserialize()``, which then reads the decoded data.
+
+    Raises:
+        ValueError: the file cannot be decoded or does not hold a ``"JobState"``;
+            see also :func:`~routilux.serialization.files.read_data`.
+    """
+    raw = read_bytes(path)
+    spec = choose_serializer(path, serializer)
+    codec = job_codec_for(spec) if fast else None
+    parts = None if codec is None else codec.load_job(raw)
+    if parts is None:
+        data = decode_bytes(raw, path, spec)
+    else:
+        data = parts.fields
+    if not isinstance(data, dict):
+        raise ValueError(f"{os.fspath(path)!r} does not hold a JobState: it holds {type(data).__name__}")
+    kind = data.get("_type")
+    if kind != "JobState":
+        raise ValueError(f"{os.fspath(path)!r} does not hold a JobState: its '_type' is {kind!r:.80}")
+    if parts is None:
+        job.deserialize(data)
+    else:
+        deserialize_job(job, data, parts)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_DATA = itemgetter(2)
+
+
+def _records(parts: JobParts, what: str) -> list[ExecutionRecord]:
+    """ExecutionRecords of a job codec's rows, whose data is held to ``MAX_DEPTH`` as read_record does."""
+    rows: Iterable[HistoryRow] = parts.history
+    if not parts.flat:
+        rows = list(rows)
+        datas = map(_DATA, rows)
+        # The common case, flat data, is checked in one pass in C; any other row is copied like
+        # read_record copies it, which checks its depth.
+        if not _PLAIN.issuperset(map(type, chain.from_iterable(map(dict.values, filter(None, datas))))):
+            rows = [
+                (routine_id, event_name,
+                 copy_data(data, f"{what}, field 'execution_history'[{index}], field 'data'", 1), timestamp)
+                for index, (routine_id, event_name, data, timestamp) in enumerate(rows)
+            ]
+    return list(starmap(ExecutionRecord, rows))

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from routilux.handler_dispatch import Invoker, make_invoker
+from routilux.handler_dispatch import KWARGS, Invoker, dispatch_shape, make_invoker
 from routilux.job_context import current_job_state
 from routilux.serialization.callables import deserialize_callable, serialize_callable
 from routilux.serialization.registry import ObjectRegistry
@@ -31,7 +31,10 @@ class Slot:
     (both typed loosely: those modules sit above this one). ``merge`` and
     ``invoke`` are what the engine calls per activation: the merge chosen by
     the strategy and the handler call shaped once by
-    :func:`~routilux.handler_dispatch.make_invoker`.
+    :func:`~routilux.handler_dispatch.make_invoker`. Both are set by the
+    ``merge_strategy`` and ``handler`` setters (assign those, not ``merge``
+    or ``invoke``); for override (``overrides``) the engine copies the data
+    into ``_data`` itself rather than calling ``merge``.
     """
 
     def __init__(
@@ -45,8 +48,6 @@ class Slot:
         self.routine = routine
         self.connected_events: list[Any] = []
         self._data: dict[str, Any] = {}
-        # Guards read-modify-write merges (append, custom); override is one store.
-        self._merge_lock = threading.RLock()
         self.handler = handler
         self.merge_strategy = merge_strategy
 
@@ -62,6 +63,9 @@ class Slot:
             raise TypeError(f"handler of {self!r} must be callable or None, got {handler!r}")
         self._handler = handler
         self.invoke: Invoker = make_invoker(handler)
+        #: The handler itself when it takes ``**kwargs``: the engine then calls ``unpacked(**merged)``
+        #: inline, one call less per activation than ``invoke`` (None for every other shape).
+        self.unpacked: Callable[..., Any] | None = handler if dispatch_shape(handler)[0] == KWARGS else None
 
     @property
     def merge_strategy(self) -> MergeStrategy:
@@ -71,6 +75,8 @@ class Slot:
     def merge_strategy(self, strategy: MergeStrategy) -> None:
         self._merge_strategy = strategy
         self.merge: Callable[[dict[str, Any]], Any]
+        #: True for override: the engine then makes the merge (a copy of the data) inline.
+        self.overrides = False
         if strategy == "append":
             self.merge = self._merge_append
         elif callable(strategy):
@@ -78,6 +84,11 @@ class Slot:
         else:
             # Unknown strings and None behave as override, as in 0.10.
             self.merge = self._merge_override
+            self.overrides = True
+        if not self.overrides and "_merge_lock" not in self.__dict__:
+            # Guards read-modify-write merges (append, custom); override is one store, and a
+            # slot that never needs the lock does not pay for making one.
+            self._merge_lock = threading.RLock()
 
     # -- merging -------------------------------------------------------------------
 
@@ -180,14 +191,13 @@ class Slot:
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the lock and the cached call shapes; links to events stay behind."""
         state = self.__dict__.copy()
-        for transient in ("_merge_lock", "invoke", "merge"):
+        for transient in ("_merge_lock", "invoke", "unpacked", "merge", "overrides"):
             state.pop(transient, None)
         state["connected_events"] = []
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._merge_lock = threading.RLock()
         self.handler = state.get("_handler")
         self.merge_strategy = state.get("_merge_strategy", "override")
 

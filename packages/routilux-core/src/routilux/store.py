@@ -26,6 +26,9 @@ it, never wait for the disk.
 from __future__ import annotations
 
 import os
+import socket
+import sys
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -79,6 +82,24 @@ class Owner:
     host: str
     pid: int
     lease_until: float
+
+    def is_alive(self) -> bool:
+        """Whether this owner still runs its job, by the rule above.
+
+        The store's own check (at ``claim``) is the one that counts; this one
+        lets a caller pick what to do: send a request, or recover the job.
+        """
+        if self.lease_until < time.time():
+            return False
+        if self.host != socket.gethostname() or sys.platform == "win32":
+            return True  # only the lease tells; os.kill(pid, 0) is no probe on Windows
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's process: it exists
+            return True
+        return True
 
 
 @attrs.frozen(kw_only=True)
@@ -194,8 +215,10 @@ class DurableStore(SnapshotStore, Protocol):
     def header(self, job_id: str) -> JobHeader:
         """The job's header. Raises ``KeyError`` naming the job if the store does not hold it."""
 
-    def records(self, job_id: str) -> list[tuple[str, int, Any]]:
-        """The job's committed journal, ``(kind, seq, payload)`` in commit order, payloads decoded."""
+    def records(self, job_id: str, start: int = 0, limit: int | None = None) -> list[tuple[str, int, Any]]:
+        """The job's committed journal, ``(kind, seq, payload)`` in commit order, payloads decoded:
+        from its ``start``-th record on, at most ``limit`` of them (None: all). A reader that has
+        the first ``start`` skips decoding them; one that reads in chunks bounds each read."""
 
     def summary(self, job_id: str) -> JobSummary:
         """One job's row. Raises ``KeyError`` naming the job if the store does not hold it."""

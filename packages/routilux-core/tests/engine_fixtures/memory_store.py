@@ -66,9 +66,11 @@ class MemoryStore:
     def header(self, job_id: str) -> JobHeader:
         return self.headers[job_id]
 
-    def records(self, job_id: str) -> list[tuple[str, int, Any]]:
+    def records(self, job_id: str, start: int = 0, limit: int | None = None) -> list[tuple[str, int, Any]]:
         with self.lock:
-            return [(kind, seq, json.loads(text)) for kind, seq, text in self.journals[job_id]]
+            journal = self.journals[job_id]
+            chosen = journal[start:] if limit is None else journal[start:start + limit]
+            return [(kind, seq, json.loads(text)) for kind, seq, text in chosen]
 
     def summary(self, job_id: str) -> JobSummary:
         row = self.rows[job_id]

@@ -3,9 +3,11 @@
 Install it next to ``routilux-core`` and select it with
 ``Flow(execution_strategy="dask", executor_options={...})``; see
 :class:`routilux_dask.executor.DaskExecutor` for the options,
-:mod:`routilux_dask.wire` for what a routine must allow to run remotely and
+:mod:`routilux_dask.wire` for what a routine must allow to run remotely,
+:mod:`routilux_dask.dispatch` for how batches reach the workers and
 :mod:`routilux_dask.local_cluster` for the LocalCluster shared by flows given
-no cluster.
+no cluster. One routine alone can run on dask:
+``flow.set_routine_executor("work", "dask", max_workers=16, address=...)``.
 """
 
 from __future__ import annotations

@@ -6,24 +6,25 @@ How an activation travels
     executor takes activations in submit order while fewer than
     ``max_workers`` are in flight, calls ``runner.prepare_remote(activation)``
     (the slot's merge happens here, locally, in submit order), pickles the
-    returned :class:`~routilux.RemoteCall` and submits it to the cluster
-    (:mod:`routilux_dask.wire` holds what crosses to the worker and back, and
-    the picklability contract). On the worker the handler runs with its emits
-    captured; the :class:`~routilux.RemoteResult` comes back and the pump hands
-    it to ``runner.finish_remote``, which routes the emits and applies the
-    routine's error strategy exactly as for a local run. Ordering guarantees,
-    error strategies (RETRY re-submits through the engine), job state,
-    history, pause/resume/cancel and ``JobState.wait_for_completion``
-    therefore behave as with the ``concurrent`` executor; with
-    ``max_workers=1`` activations also run one at a time in submit order.
-    Activations are opaque here: the executor only hands them back to the runner.
+    returned :class:`~routilux.RemoteCall` (:mod:`routilux_dask.wire`: what
+    crosses to the worker and back, and the picklability contract) and hands a
+    batch of them to :mod:`routilux_dask.dispatch`, which calls a worker
+    directly (one round trip) or submits the batch as a dask task. On the
+    worker the handler runs with its emits captured; the
+    :class:`~routilux.RemoteResult` comes back and the pump hands it to
+    ``runner.finish_remote``, which routes the emits and applies the routine's
+    error strategy exactly as for a local run. Ordering guarantees, error
+    strategies (RETRY re-submits through the engine), job state, history,
+    pause/resume/cancel and ``JobState.wait_for_completion`` therefore behave
+    as with the ``concurrent`` executor; with ``max_workers=1`` activations
+    also run one at a time in submit order.
 
 Lost workers
-    If a worker process dies while running an activation, the scheduler
-    reschedules the task on another worker up to the cluster's
-    ``distributed.scheduler.allowed-failures`` times. When it gives up
-    (``KilledWorker``), or the connection to the cluster is lost, or the task
-    is cancelled, the activation finishes with
+    If a worker process dies while running a direct call, its batch is sent
+    again as a dask task; if one dies while running a task, the scheduler
+    reschedules it, up to the cluster's ``distributed.scheduler.allowed-failures``
+    times. When it gives up (``KilledWorker``), or the connection to the
+    cluster is lost, or the task is cancelled, the activation finishes with
     ``RemoteResult.lost("worker running <routine> died: ...")``: the error
     strategy decides (RETRY re-submits, STOP fails the job with that error).
     A job never waits forever on a dead worker.
@@ -33,20 +34,19 @@ from __future__ import annotations
 
 import collections
 import logging
-import pickle
 import queue
 import threading
-import traceback
 from typing import Any
 
-from routilux import Activation, ActivationRunner, RemoteResult
+from routilux import Activation, ActivationRunner
+from routilux_dask.dispatch import Dispatcher
 from routilux_dask.local_cluster import shared_local_cluster
 from routilux_dask.wire import (
     RoutinePicklingError,
     describe_routine,
     dumps_call,
     lost_errors,
-    run_remote_batch,
+    result_of,
 )
 
 logger = logging.getLogger("routilux_dask")
@@ -75,26 +75,33 @@ class DaskExecutor:
         :class:`~routilux_dask.local_cluster.DaskStartupError` when the worker
         processes cannot start (a script without ``if __name__ == "__main__":``).
     ``cluster_kwargs``, ``client_kwargs``
-        Extra keyword arguments for ``LocalCluster`` (part of its shape) and ``Client`` (the
-        client defaults to ``direct_to_workers=True``: results come straight
-        from the workers; pass ``{"direct_to_workers": False}`` when the
-        workers cannot be reached from here).
-
+        Extra keyword arguments for ``LocalCluster`` (part of its shape) and
+        ``Client`` (default ``direct_to_workers=True``: task results come
+        straight from the workers).
+    ``direct``
+        Call the workers directly (default True): a batch is one round trip
+        to the least loaded worker, with no scheduler hop. False sends every
+        batch as a dask task, placed by the scheduler: for workers that cannot
+        be reached from here (with ``client_kwargs={"direct_to_workers": False}``).
+    ``batch_interval``
+        Seconds between the messages the executor's own client sends to the
+        scheduler (dask's default, 10 ms, adds up to that to each task and
+        release at one activation in flight); default 0.001. A given
+        ``client`` keeps its own.
     ``max_batch``
-        At most this many activations travel in one dask task (default 16;
-        1 sends each activation as a task of its own). When activations wait,
-        each task takes a share of the backlog that shrinks with it (guided
-        self-scheduling), amortising dask's per-task cost without leaving a
-        worker idle at the end.
+        At most this many activations travel in one batch (default 16; 1
+        sends each alone). When activations wait, each batch takes a share of
+        the backlog that shrinks with it (guided self-scheduling), amortising
+        the per-call cost without leaving a worker idle at the end.
 
     ``max_workers`` (the flow's) is the number of activations in flight on the
     cluster at once; more wait, in submit order, in a local queue, so that
     ``submit`` never blocks the thread that emitted.
 
-    Threads: ``submit`` and task completions only post to an inbox. One pump
+    Threads: ``submit`` and batch completions only post to an inbox. One pump
     thread per executor owns the rest (the local queue, the in-flight count,
-    ``prepare_remote``, pickling, ``client.submit`` and ``finish_remote``);
-    results are awaited concurrently on the client's event loop.
+    ``prepare_remote``, pickling and ``finish_remote``); batches are sent and
+    awaited concurrently on the client's event loop.
     """
 
     def __init__(
@@ -109,6 +116,8 @@ class DaskExecutor:
         cluster_kwargs: dict[str, Any] | None = None,
         client_kwargs: dict[str, Any] | None = None,
         max_batch: int = 16,
+        direct: bool = True,
+        batch_interval: float = 0.001,
     ) -> None:
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
             raise ValueError(f"max_workers must be a positive int, got {max_workers!r}")
@@ -136,6 +145,15 @@ class DaskExecutor:
         self._pump: threading.Thread | None = None
         self._lost: tuple[type[BaseException], ...] = ()
         self.max_batch = max_batch
+        if not isinstance(direct, bool):
+            raise ValueError(f"direct must be true or false, got {direct!r}")
+        if isinstance(batch_interval, bool) or not isinstance(batch_interval, (int, float)) or not (
+            0 <= batch_interval <= 1
+        ):
+            raise ValueError(f"batch_interval must be seconds from 0 to 1, got {batch_interval!r}")
+        self.direct = direct
+        self.batch_interval = float(batch_interval)
+        self._dispatch: Dispatcher | None = None
         # Owned by the pump thread only.
         self._pending: collections.deque[Activation] = collections.deque()
         self._inflight = 0
@@ -165,6 +183,8 @@ class DaskExecutor:
             self._lost = lost_errors()
             if self._client is None:
                 self._client, self._cluster = self._connect()
+                self._dispatch = Dispatcher(self._client, self._post_batch, direct=self.direct)
+                self._dispatch.start()
             if self._pump is None:
                 self._pump = threading.Thread(target=self._pump_loop, name="routilux-dask-pump", daemon=True)
                 self._pump.start()
@@ -179,16 +199,24 @@ class DaskExecutor:
         # Results are fetched from the workers directly, not relayed by the scheduler.
         client_options: dict[str, Any] = {"direct_to_workers": True, **self.client_kwargs}
         address = self.address or dask.config.get("scheduler-address", None)
+        cluster = None
         if address:
-            return Client(address, set_as_default=False, **client_options), None
-        cluster = shared_local_cluster({
-            "n_workers": self.n_workers,
-            "threads_per_worker": self.threads_per_worker,
-            "processes": self.processes,
-            "dashboard_address": ":0",
-            **self.cluster_kwargs,
-        })
-        return Client(cluster, set_as_default=False, **client_options), cluster
+            client = Client(address, set_as_default=False, **client_options)
+        else:
+            cluster = shared_local_cluster({
+                "n_workers": self.n_workers,
+                "threads_per_worker": self.threads_per_worker,
+                "processes": self.processes,
+                "dashboard_address": ":0",
+                **self.cluster_kwargs,
+            })
+            client = Client(cluster, set_as_default=False, **client_options)
+        # dask's client sends to the scheduler at most once per 10 ms; a task, its result's
+        # release and the next task would each wait out that interval at one activation in flight.
+        comm = getattr(client, "scheduler_comm", None)
+        if comm is not None and hasattr(comm, "interval"):
+            comm.interval = self.batch_interval
+        return client, cluster
 
     def shutdown(self, wait: bool = True) -> None:
         """Finish the work already submitted, then close our client.
@@ -212,7 +240,7 @@ class DaskExecutor:
         with self._lock:
             self._accepting = False
             client = self._client
-            self._client = self._cluster = None
+            self._client = self._cluster = self._dispatch = None
         if client is not None and client is not self._given_client:
             try:
                 client.close()
@@ -280,8 +308,9 @@ class DaskExecutor:
 
     def _worker_threads(self) -> int:
         if self._threads is None:
+            known = self._dispatch.threads if self._dispatch is not None else 0
             try:
-                self._threads = max(1, sum(self._client.nthreads().values()))
+                self._threads = known or max(1, sum(self._client.nthreads().values()))
             except Exception:
                 self._threads = self.n_workers * self.threads_per_worker
         return self._threads
@@ -311,26 +340,15 @@ class DaskExecutor:
                 continue
             ready.append(activation)
             names.append(name)
-        if not ready:
-            return
-        try:
-            future = self._client.submit(run_remote_batch, payloads, names, pure=False)
-        except Exception as error:
-            for activation, name in zip(ready, names):
-                self._inbox.put((_DONE, activation, name, None, error))
-            return
-        self._client.loop.add_callback(self._track, future, ready, names)
+        if ready:
+            assert self._dispatch is not None, "DaskExecutor.start() was not called"
+            self._dispatch.send(ready, names, payloads)
 
-    async def _track(self, future: Any, batch: list[Activation], names: list[str]) -> None:
-        """On the client's event loop: wait for the task and fetch its results, concurrently with others."""
-        try:
-            data = await self._client.gather(future, asynchronous=True)
-        except BaseException as error:  # CancelledError is a BaseException
-            self._inbox.put((_BATCH_DONE, batch, names, None, error))
-        else:
-            self._inbox.put((_BATCH_DONE, batch, names, data, None))
-        finally:
-            future.release()
+    def _post_batch(
+        self, batch: list[Activation], names: list[str], data: list[bytes] | None, error: BaseException | None
+    ) -> None:
+        """The dispatcher's report (on the client's event loop): the pump settles the batch."""
+        self._inbox.put((_BATCH_DONE, batch, names, data, error))
 
     def _settle_batch(
         self, batch: list[Activation], names: list[str], data: list[bytes] | None, error: Any
@@ -343,32 +361,12 @@ class DaskExecutor:
         """Turn a task's outcome into a RemoteResult and hand it to the runner (on the pump thread)."""
         runner = self._runner
         assert runner is not None
-        result = self._result_of(name, data, error)
+        result = result_of(name, data, error, self._lost)
         try:
             runner.finish_remote(activation, result)
         except Exception:
             # finish_remote never raises by contract; a bug must not stop the pump.
             logger.exception("finish_remote failed for a dask activation of routine %s", name)
-
-    def _result_of(self, name: str, data: bytes | None, error: Any) -> RemoteResult:
-        if isinstance(error, RoutinePicklingError):
-            return RemoteResult(error=error, error_text=str(error))
-        if error is not None:
-            if isinstance(error, self._lost):
-                reason = f"worker running routine {name} died: {type(error).__name__}: {error}"
-                logger.error("%s", reason)
-                return RemoteResult.lost(reason)
-            message = f"routine {name} could not run on a dask worker: {type(error).__name__}: {error}"
-            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-            return RemoteResult(error=RuntimeError(message), error_text=f"{message}\n{text}")
-        try:
-            result: RemoteResult = pickle.loads(data)  # type: ignore[arg-type]
-        except Exception as failure:
-            message = (
-                f"the result of routine {name} cannot be unpickled here: {type(failure).__name__}: {failure}"
-            )
-            return RemoteResult(error=RuntimeError(message), error_text=message)
-        return result
 
     def __repr__(self) -> str:
         where = "LocalCluster" if self._cluster is not None else (self.address or "client")

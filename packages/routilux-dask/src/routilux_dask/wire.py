@@ -4,9 +4,11 @@ The client side pickles a :class:`~routilux.RemoteCall` with
 :func:`dumps_call` (a *snapshot* of the routine that owns the slot: its class,
 its attributes, its slots and events, and the merged data; not the flow, the
 other routines, the slot's buffered data or its lock). A worker runs it with
-:func:`run_remote_batch` (one dask task may carry several calls) and sends
-each :class:`~routilux.RemoteResult` back pickled. :func:`lost_errors` names
-the exceptions of a task's result that mean its worker or the cluster is gone.
+:func:`run_remote_batch` (one direct call or dask task may carry several
+calls; see :mod:`routilux_dask.dispatch`) and sends each
+:class:`~routilux.RemoteResult` back pickled. :func:`lost_errors` names the
+exceptions of a batch's outcome that mean its worker or the cluster is gone, and
+:func:`result_of` turns an outcome into the activation's result.
 
 Everything a worker runs is a module-level function of this module, so that
 workers import it by reference from an installed ``routilux_dask``.
@@ -16,18 +18,23 @@ from __future__ import annotations
 
 import copyreg
 import io
+import logging
 import pickle
+import traceback
 from typing import Any
 
 import cloudpickle  # type: ignore[import-untyped]
 
 from routilux import RemoteCall, RemoteResult, Slot
 
+logger = logging.getLogger("routilux_dask")
+
 __all__ = [
     "RoutinePicklingError",
     "describe_routine",
     "dumps_call",
     "lost_errors",
+    "result_of",
     "run_remote_batch",
     "run_remote_call",
 ]
@@ -140,3 +147,35 @@ def lost_errors() -> tuple[type[BaseException], ...]:
     from distributed.scheduler import KilledWorker
 
     return (KilledWorker, CommClosedError, CancelledError, ConnectionError, TimeoutError)
+
+
+def result_of(
+    routine_name: str, data: bytes | None, error: BaseException | None, lost: tuple[type[BaseException], ...]
+) -> RemoteResult:
+    """The :class:`~routilux.RemoteResult` of one activation, from what its batch brought back.
+
+    Args:
+        routine_name: the routine as :func:`describe_routine` names it, for messages.
+        data: the activation's pickled result (None when the batch failed).
+        error: why the batch failed, if it did.
+        lost: the errors that mean the worker or the cluster is gone (:func:`lost_errors`).
+    """
+    if isinstance(error, RoutinePicklingError):
+        return RemoteResult(error=error, error_text=str(error))
+    if error is not None:
+        if isinstance(error, lost):
+            reason = f"worker running routine {routine_name} died: {type(error).__name__}: {error}"
+            logger.error("%s", reason)
+            return RemoteResult.lost(reason)
+        message = f"routine {routine_name} could not run on a dask worker: {type(error).__name__}: {error}"
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        return RemoteResult(error=RuntimeError(message), error_text=f"{message}\n{text}")
+    try:
+        result: RemoteResult = pickle.loads(data)  # type: ignore[arg-type]
+    except Exception as failure:
+        message = (
+            f"the result of routine {routine_name} cannot be unpickled here: "
+            f"{type(failure).__name__}: {failure}"
+        )
+        return RemoteResult(error=RuntimeError(message), error_text=message)
+    return result

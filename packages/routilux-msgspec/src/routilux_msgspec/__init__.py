@@ -8,7 +8,9 @@ files and ``msgspec-json`` for ``*.msgspec.json`` files; stores take
 
 The codecs are :mod:`routilux_msgspec.msgpack_codec` and
 :mod:`routilux_msgspec.json_codec` (each with ``dumps(obj) -> bytes`` and
-``loads(bytes)``); importing this package does not import msgspec.
+``loads(bytes)``, and the ``JOB_CODEC`` that ``JobState.save``/``load`` use,
+see :mod:`routilux_msgspec.job_codec`); importing this package does not
+import msgspec.
 """
 
 from __future__ import annotations

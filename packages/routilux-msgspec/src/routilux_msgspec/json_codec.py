@@ -24,8 +24,9 @@ from typing import Any
 import msgspec
 
 from routilux.serialization import TAG, JsonTagger, TagDecoder, tag_text
+from routilux_msgspec.job_codec import MsgspecJobCodec
 
-__all__ = ["TAG", "dumps", "loads"]
+__all__ = ["JOB_CODEC", "TAG", "dumps", "loads"]
 
 _MARKER = f'"{TAG}"'
 _MARKER_BYTES = _MARKER.encode("ascii")
@@ -57,6 +58,24 @@ _decoder = msgspec.json.Decoder()
 _restore = TagDecoder(extra={"float": _read_float}).restore
 
 
+def _holds_tags(data: bytes) -> bool:
+    # Text holds a tag key only if it spells '"__routilux__"' or escapes a character
+    # (which the encoders do only for control characters).
+    return _MARKER_BYTES in data or b"\\u" in data
+
+
+#: ``JobState.save``/``load``'s fast path for this format (registered by the plugin). Floats
+#: are not among the plain values written untouched: NaN and the infinities need tags.
+JOB_CODEC = MsgspecJobCodec(
+    msgspec.json.Encoder(order="deterministic"),
+    msgspec.json.Decoder,
+    _tagger,
+    frozenset(_MsgspecJsonTagger.plain),
+    reserved_key=TAG,
+    skip_load=_holds_tags,
+)
+
+
 def dumps(obj: Any) -> bytes:
     """``obj`` as UTF-8 JSON bytes (sorted keys, compact). ``TypeError`` for values the format
     cannot hold, ``ValueError`` for data nested more than 500 levels deep."""
@@ -74,13 +93,12 @@ def loads(data: bytes) -> Any:
     elif isinstance(data, (bytes, bytearray, memoryview)):
         if isinstance(data, memoryview):
             data = data.tobytes()
-        tagged = _MARKER_BYTES in data or b"\\u" in data
+        tagged = _holds_tags(data)
     else:
         raise TypeError(f"loads() takes bytes, got {type(data).__name__}")
     try:
         decoded = _decoder.decode(data)
-        # Text holds a tag key only if it spells '"__routilux__"' or escapes a character
-        # (which the encoders do only for control characters): otherwise skip the walk.
+        # Without a tag key in the text (see _holds_tags), skip the walk.
         return _restore(decoded) if tagged else decoded
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None

@@ -38,8 +38,9 @@ from typing import Any
 import msgspec
 
 from routilux.serialization import Tagger, enum_member
+from routilux_msgspec.job_codec import MsgspecJobCodec
 
-__all__ = ["EXTENSION_CODES", "dumps", "loads"]
+__all__ = ["EXTENSION_CODES", "JOB_CODEC", "dumps", "loads"]
 
 #: The MessagePack extension type code of each tag.
 EXTENSION_CODES: dict[str, int] = {
@@ -157,6 +158,14 @@ def _ext_hook(code: int, data: memoryview) -> Any:
 
 
 _decoder = msgspec.msgpack.Decoder(ext_hook=_ext_hook)
+
+#: ``JobState.save``/``load``'s fast path for this format (registered by the plugin).
+JOB_CODEC = MsgspecJobCodec(
+    msgspec.msgpack.Encoder(order="deterministic"),
+    lambda kind: msgspec.msgpack.Decoder(kind, ext_hook=_ext_hook),
+    _tagger,
+    frozenset(_MsgpackTagger.plain),
+)
 
 
 def loads(data: bytes) -> Any:

@@ -1,15 +1,19 @@
 """The ``routilux`` entry point of routilux-msgspec: the ``msgpack`` and ``msgspec-json`` serializers.
 
-msgspec is imported on the first ``dumps``/``loads``, not when the plugin
-registers: building the registry (every ``routilux`` command does) stays cheap.
+msgspec is imported on the first ``dumps``/``loads`` (or job codec call), not
+when the plugin registers: building the registry (every ``routilux`` command
+does) stays cheap. Each serializer's job codec (``JobState.save``/``load``'s
+fast path, :mod:`routilux_msgspec.job_codec`) is registered with it.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import SerializerSpec
+from routilux.serialization import JobParts, JobSnapshot, register_job_codec
 
 
 def msgpack_dumps(obj: Any) -> bytes:
@@ -57,6 +61,30 @@ MSGSPEC_JSON_SERIALIZER = SerializerSpec(
     suffixes=(".msgspec.json",),
     description="the json serializer's format (same tags), encoded and decoded by msgspec",
 )
+
+
+class LazyJobCodec:
+    """The ``JOB_CODEC`` of codec module ``module``, imported on first use.
+
+    Args:
+        module: ``"routilux_msgspec.msgpack_codec"`` or ``"routilux_msgspec.json_codec"``.
+    """
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def _codec(self) -> Any:
+        return importlib.import_module(self.module).JOB_CODEC
+
+    def dump_job(self, snapshot: JobSnapshot) -> bytes | None:
+        return self._codec().dump_job(snapshot)  # type: ignore[no-any-return]
+
+    def load_job(self, raw: bytes) -> JobParts | None:
+        return self._codec().load_job(raw)  # type: ignore[no-any-return]
+
+
+register_job_codec(MSGPACK_SERIALIZER, LazyJobCodec("routilux_msgspec.msgpack_codec"))
+register_job_codec(MSGSPEC_JSON_SERIALIZER, LazyJobCodec("routilux_msgspec.json_codec"))
 
 
 @hookimpl

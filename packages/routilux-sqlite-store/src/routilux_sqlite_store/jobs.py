@@ -32,6 +32,7 @@ _SUMMARY_FIELDS = (
 _SUMMARY = f"SELECT {', '.join(_SUMMARY_FIELDS)}, owner_host, owner_pid, lease_until FROM jobs"
 _RECORDS = (
     "SELECT kind, seq, payload FROM records WHERE job = (SELECT id FROM jobs WHERE job_id = ?) ORDER BY id"
+    " LIMIT ? OFFSET ?"
 )
 # Conditional on the row still naming the owner the scan found dead.
 _TAKE_OVER = (
@@ -57,9 +58,12 @@ class JobTables(Tables):
         fields = self._codec.decode(rows[0][0], f"the header of job {job_id!r}", self._database.path)
         return JobHeader(**fields)
 
-    def records(self, job_id: str) -> list[tuple[str, int, Any]]:
-        """The job's committed journal, ``(kind, seq, payload)`` in commit order (``[]`` for no job)."""
-        rows = self._database.fetch(_RECORDS, (job_id,))
+    def records(self, job_id: str, start: int = 0, limit: int | None = None) -> list[tuple[str, int, Any]]:
+        """The job's committed journal, ``(kind, seq, payload)`` in commit order (``[]`` for no job),
+        from its ``start``-th record on, at most ``limit`` of them (None: all); the records before
+        ``start`` are not decoded."""
+        count = -1 if limit is None else max(0, limit)  # SQLite: a negative LIMIT has no bound
+        rows = self._database.fetch(_RECORDS, (job_id, count, max(0, start)))
         path, decode = self._database.path, self._codec.decode
         return [
             (kind, seq, decode(payload, f"a {kind!r} record of job {job_id!r}", path))

@@ -44,7 +44,6 @@ def request_and_wait(store: Any, job_id: str, action: str, timeout: float) -> No
     """
     from routilux.job_lifecycle import FINAL_STATUSES
     from routilux_cli.exit_codes import EXIT_FAILED
-    from routilux_cli.job_store import owner_alive
 
     if not timeout >= 0:
         fail(f"--timeout must be a number of seconds >= 0, got {timeout!r}")
@@ -55,7 +54,7 @@ def request_and_wait(store: Any, job_id: str, action: str, timeout: float) -> No
         click.echo(f"Job {job_id} is already {summary.status}")
         return
     owner = summary.owner
-    if not owner_alive(owner):
+    if owner is None or not owner.is_alive():
         where = "no process" if owner is None else f"its process {owner.pid} on {owner.host} is gone"
         fail(f"job {job_id} is {summary.status} but {where}; continue it with: routilux resume {job_id} "
              f"--store {store.url}", EXIT_FAILED)

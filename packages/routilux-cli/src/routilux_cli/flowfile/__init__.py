@@ -30,6 +30,9 @@ A flow file is one mapping (YAML, or JSON with the same structure)::
         error_handler: {strategy: continue}   # optional; same keys as above
       work:
         type: mypkg.routines:Worker # ... or ``module:Class`` (a Routine subclass, built with no arguments)
+        executor: {name: dask, max_workers: 16, options: {address: "tcp://scheduler:8786"}}
+                                    # optional; this routine's own executor (same grammar as the
+                                    # flow's, the name required); the others run on the flow's
     connections:                    # optional list
       - from: src.output            # <routine id>.<event>
         to: clip.input              # <routine id>.<slot>
@@ -55,6 +58,19 @@ Rules:
   importing, so a flow file can use a module that sits next to it.
 * ``executor`` becomes ``Flow(execution_strategy=name, max_workers=...,
   executor_options=options)``; the name must be a registered executor.
+* A routine's ``executor`` (a name, or ``{name, max_workers, options}``; ``max_workers``
+  defaults to 1 for ``sequential``, else 5) becomes
+  ``flow.set_routine_executor(id, name, max_workers=..., **options)``: that routine's
+  activations run there, every other routine's on the flow's executor (its default), and
+  routines with equal settings share one executor. Each executor keeps its own order
+  (``sequential`` runs its activations one at a time, in the order they were emitted); nothing
+  is promised between activations on different executors. Pause, resume, cancel, retries and
+  completion work across them. ``routilux run --executor`` replaces the flow's executor only.
+* Both ``executor`` settings are checked when the file is read: a registered name, a positive
+  ``max_workers``, and options the executor accepts (it is created, not started, so an unknown
+  or bad option is a problem of the file, e.g. ``routines.work.executor.options: executor
+  'concurrent' refuses these settings ...``, not an error in the middle of a run).
+  :func:`dump_flow_file` writes each routine's executor back.
 * Every routine must be reachable from the entry routine through connections.
 * Limits (:mod:`.limits`): at most 64 MiB, lists and mappings nested at most 100
   deep, YAML aliases adding at most 100,000 values; a file beyond them is

@@ -27,7 +27,7 @@ from routilux_cli.flowfile.schema import (
     did_you_mean,
     listing,
 )
-from routilux_cli.flowfile.settings import read_error_handler, read_executor
+from routilux_cli.flowfile.settings import read_error_handler, read_executor, read_routine_executor
 from routilux_cli.flowfile.wiring import connect_all
 
 __all__ = ["build_flow", "load_flow_file", "validate_flow_file"]
@@ -140,6 +140,12 @@ class _Builder:
                 if handler is not None:
                     routine.set_error_handler(handler)
             flow.add_routine(routine, rid)
+            if "executor" in entry:
+                setting = read_routine_executor(report, entry["executor"], f"{location}.executor")
+                if setting is not None:
+                    name, max_workers, options = setting
+                    flow.set_routine_executor(rid, name, max_workers=max_workers, **options)
+                    spec.routine_executors[rid] = setting
 
     def configure(self, routine: Routine, config: Any, location: str) -> None:
         report = self.report

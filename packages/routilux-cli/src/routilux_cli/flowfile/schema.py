@@ -44,7 +44,7 @@ SCHEMA_VERSION = 1
 
 TOP_KEYS = ("version", "flow_id", "description", "executor", "history_limit", "error_handler", "store",
             "routines", "connections", "entry")
-ROUTINE_KEYS = ("type", "config", "error_handler", "description")
+ROUTINE_KEYS = ("type", "config", "error_handler", "executor", "description")
 CONNECTION_KEYS = ("from", "to", "mapping", "param_mapping")
 EXECUTOR_KEYS = ("name", "max_workers", "options")
 HANDLER_KEYS = ("strategy", "max_retries", "retry_delay", "retry_backoff", "is_critical",
@@ -131,6 +131,8 @@ class FlowFileSpec:
     document: dict[str, Any] = field(default_factory=dict)
     #: routine id -> the ``type`` written in the file
     routine_types: dict[str, str] = field(default_factory=dict)
+    #: routine id -> ``(name, max_workers, options)`` of its own ``executor:`` (the others run on the flow's)
+    routine_executors: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
 
 
 def did_you_mean(name: str, candidates: Sequence[str]) -> str:

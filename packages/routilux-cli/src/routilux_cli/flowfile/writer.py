@@ -14,6 +14,7 @@ from routilux.serialization import atomic_write_bytes
 from routilux_cli.flowfile.limits import MAX_DEPTH
 from routilux_cli.flowfile.names import routine_type_name
 from routilux_cli.flowfile.schema import SCHEMA_VERSION, PathLike, file_format
+from routilux_cli.flowfile.settings import default_max_workers
 
 __all__ = ["dump_flow_file", "flow_to_document"]
 
@@ -83,6 +84,17 @@ def _config_document(routine: Routine, location: str, depth: int) -> dict[str, A
     return _plain(changed, location, depth)  # type: ignore[no-any-return]
 
 
+def _routine_executor_document(choice: Any, location: str) -> Any:
+    """A routine's ``executor:`` (``flow.set_routine_executor``'s choice): its name alone when the
+    rest is what a name alone reads back as."""
+    if not choice.options and choice.max_workers == default_max_workers(choice.name):
+        return choice.name
+    described: dict[str, Any] = {"name": choice.name, "max_workers": choice.max_workers}
+    if choice.options:
+        described["options"] = _plain(dict(choice.options), f"{location}.options", 5)
+    return described
+
+
 def flow_to_document(flow: Flow, entry: str | None = None,
                      params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The flow-file document (plain data) of ``flow``.
@@ -122,6 +134,9 @@ def flow_to_document(flow: Flow, entry: str | None = None,
         handler = routine.get_error_handler()
         if handler is not None:
             described["error_handler"] = _handler_document(handler, f"{location}.error_handler", 4)
+        choice = flow.routine_executors.get(rid)
+        if choice is not None:
+            described["executor"] = _routine_executor_document(choice, f"{location}.executor")
         routines[rid] = described
     doc["routines"] = routines
     connections = []

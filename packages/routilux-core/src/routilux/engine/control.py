@@ -199,6 +199,8 @@ class JobControl:
             self._settle_locked(run)
             if current_job_state.get() is job:
                 return False
+            if timeout == 0:  # the caller waits (or not) itself: the pause is in force already
+                return run.settled
             if not job.changed.wait_for(lambda: run.settled or run.gate != PAUSED, timeout):
                 logger.warning("Pausing %r: work still running after %ss; held as it ends", job, timeout)
             return run.gate == PAUSED and run.settled

@@ -122,9 +122,13 @@ class Failures:
 
     def entry_failed(
         self, job: JobState, entry_id: str, routine: Any, params: dict[str, Any], error: Exception,
-        started: datetime,
+        began: float,
     ) -> None:
-        """Settle a failed entry in the caller's thread (spec §7.2), retrying it when told to."""
+        """Settle a failed entry in the caller's thread (spec §7.2), retrying it when told to.
+
+        ``began`` is the ``perf_counter()`` at which the entry's first attempt started (a
+        retried entry that succeeds records the time since then as its ``execution_time``).
+        """
         flow = self.flow
         tally = self.engine.tally(job, routine)
         handler: ErrorHandler | None = routine.get_error_handler() or flow.error_handler
@@ -165,7 +169,7 @@ class Failures:
                 continue
             tally.handler_seconds += perf_counter() - began
             tally.succeeded += 1
-            elapsed = (datetime.now() - started).total_seconds()
+            elapsed = perf_counter() - began
             job.update_routine_state(
                 entry_id,
                 {"status": "completed", "execution_time": elapsed, "retry_count": handler.retry_count},

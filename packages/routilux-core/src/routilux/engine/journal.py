@@ -10,7 +10,8 @@ Records, in the order they are appended (a store commits a prefix of that order)
   holds its ``effects`` (every change of the JobState it made, in order), its
   ``children`` (the activations its emits queued: ``[seq, routine_id, slot,
   data, source_routine_id, source_event]``) and, for a failure that will be
-  retried, ``retry`` (the next attempt). Children are submitted only after
+  retried, ``retry`` (the next attempt); for a handler that raised,
+  ``traceback`` (the formatted exception, for the monitor's log). Children are submitted only after
   this record is appended, so no record of a child precedes its parent's.
 * ``("spawn", 0, children)``: activations queued outside any activation of
   the job (an emit from the caller's thread, a resume's deferred events).
@@ -28,6 +29,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
+from traceback import format_exception
 from typing import TYPE_CHECKING, Any, final
 
 from routilux.engine.activation import Activation
@@ -85,7 +87,7 @@ def activation_key() -> tuple[str, int] | None:
 class Scope:
     """One durable activation while it runs: what it changed and queued, collected for its end record."""
 
-    __slots__ = ("journal", "activation", "previous", "effects", "children", "retry")
+    __slots__ = ("journal", "activation", "previous", "effects", "children", "retry", "error")
 
     def __init__(self, journal: JobJournal, activation: Activation, previous: Scope | None) -> None:
         self.journal = journal
@@ -94,6 +96,8 @@ class Scope:
         self.effects: list[list[Any]] = []
         self.children: list[Activation] = []
         self.retry: tuple[Activation, float] | None = None
+        #: What the handler (or the merge) raised, for the end record's traceback.
+        self.error: BaseException | None = None
 
 
 @final
@@ -198,6 +202,9 @@ class JobJournal:
             payload["children"] = [self._describe(child, engine) for child in scope.children]
         if scope.retry is not None:
             payload["retry"] = scope.retry[0].attempt
+        error = scope.error
+        if error is not None:
+            payload["traceback"] = "".join(format_exception(type(error), error, error.__traceback__))
         seq = scope.activation.seq
         try:
             self.append("failed" if failed or scope.retry is not None else "done", seq, payload)

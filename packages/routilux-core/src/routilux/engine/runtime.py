@@ -12,7 +12,8 @@ where it is routed, ``activations``, the outcome and the handler time where it
 runs. With a remote executor the start is counted in :meth:`Engine.prepare_remote`
 and the outcome and time come back in the :class:`~routilux.engine.remote.RemoteResult`.
 
-Pause, resume, cancel, failure and completion are in :mod:`routilux.engine.control`;
+Pause, resume, cancel, failure and completion are in :mod:`routilux.engine.control`; the entry in
+:mod:`routilux.engine.entry`;
 error strategies and retries in :mod:`routilux.engine.failures`.
 """
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from threading import get_ident
 from time import perf_counter
 from time import time as _now
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, final
 from routilux.engine.activation import Activation
 from routilux.engine.contracts import FlowHost
 from routilux.engine.control import JobControl
+from routilux.engine.entry import run_entry
 from routilux.engine.executors.base import Executor, ExecutorChoice
 from routilux.engine.executors.routed import RoutineExecutors
 from routilux.engine.failures import Failures
@@ -71,6 +72,8 @@ class Engine:
         self._executor_lock = threading.Lock()
         #: The routines that run elsewhere than on the flow's executor.
         self.routed = RoutineExecutors(self, executor_factory)
+        #: Some routine runs elsewhere than on the flow's executor (see ``_pick_submit``).
+        self._by_routine = False
         #: Each routine's first id in the flow, for O(1) naming on the hot path.
         self.routine_ids: dict[Any, str] = {}
         #: The connection of each wired ``(event, slot)`` pair (0.10's ``_event_slot_connections``).
@@ -115,7 +118,8 @@ class Engine:
     def _pick_submit(self) -> None:
         # A flow whose routines all run on its own executor pays nothing per activation for the
         # choice: ``submit`` is then the class's method, else this instance's routing one.
-        if self.routed.choices:
+        self._by_routine = bool(self.routed.choices)
+        if self._by_routine:
             self.submit = self._submit_by_routine  # type: ignore[method-assign]
         else:
             self.__dict__.pop("submit", None)
@@ -246,22 +250,35 @@ class Engine:
         if gate is not None and gate != PAUSED:
             return  # the job was cancelled or stopped: nothing of it runs any more
         tokens = run.tokens
-        submit = self.submit
+        by_routine = self._by_routine
         shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
         children = None if journal is None else journal.collector()
         for slot in slots:
             tokens.append(None)
-            tally = shard.get(slot.routine)
+            routine = slot.routine
+            tally = shard.get(routine)
             if tally is None:
-                tally = self._new_tally(job, slot.routine)
-                shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
+                if shard is _NO_TALLIES or routine is None:
+                    tally = self._new_tally(job, routine)
+                    shard = job.tallies.by_thread.get(get_ident(), _NO_TALLIES)
+                else:
+                    # A routine's first activation in this job on this thread (every step of a
+                    # long chain): the thread's own shard takes the tally, no lock (Tallies.add).
+                    tally = shard[routine] = Tally(self.routine_ids.get(routine) or routine._id)
             tally.enqueued += 1
             activation = Activation(slot, data, connections.get((event, slot)), job)
             if children is not None:
                 activation.seq = journal.next_seq()  # type: ignore[union-attr]
                 children.append(activation)
             elif gate is None:
-                submit(activation)
+                # Engine.submit written out (one call less per activation). The executor is read
+                # per activation, as there: one replaced meanwhile (set_execution_strategy) gets
+                # none of the activations routed after the switch.
+                executor = self._executor
+                if executor is None or by_routine:
+                    self.submit(activation)
+                else:
+                    executor.submit(activation)
             else:
                 self.control.hold(run, activation)
         if children is not None:
@@ -291,7 +308,8 @@ class Engine:
         if activation.attempt:
             tally.retries += 1
         journal: JobJournal | None = job.journal  # type: ignore[assignment]  # engines set only these
-        scope = None if journal is None else journal.open(activation)
+        # A slot of no routine (a resume's wake-up) changes nothing a recovery would replay.
+        scope = None if journal is None or routine is None else journal.open(activation)
         failed = True
         try:
             data = activation.data
@@ -300,23 +318,36 @@ class Engine:
                 data = connection._apply_mapping(data)
             if routine is not None:
                 routine._current_flow = self.flow
-            merged = slot.merge(data) if journal is None else journal.merge(activation, data)
+            if journal is not None:
+                merged = journal.merge(activation, data)
+            elif slot.overrides:
+                merged = slot._data = dict(data)  # the override merge, inlined: it runs per activation
+            else:
+                merged = slot.merge(data)
         except Exception as error:
             # Mapping and merge failures are task failures: no handler means STOP.
             tally.failed += 1
+            if scope is not None:
+                scope.error = error
             self.failures.failed(activation, error, default_stop=True)
         else:
             # Left set after the handler: an executor thread runs nothing but activations, each of
             # which sets its own job here (a set only when the job changes, no reset per call).
             if current_job_state.get() is not job:
                 current_job_state.set(job)
+            unpacked = slot.unpacked
             started = perf_counter()
             try:
-                slot.invoke(merged)
+                if unpacked is not None:
+                    unpacked(**merged)
+                else:
+                    slot.invoke(merged)
             except Exception as error:
                 tally.handler_seconds += perf_counter() - started
                 tally.failed += 1
                 logger.exception("Error in handler of %s", self.name_of(slot))
+                if scope is not None:
+                    scope.error = error
                 self.failures.failed(activation, error, default_stop=False)
             else:
                 tally.handler_seconds += perf_counter() - started
@@ -357,42 +388,5 @@ class Engine:
     # -- the entry ------------------------------------------------------------------------
 
     def run_entry(self, job: JobState, entry_id: str, routine: Any, params: dict[str, Any]) -> None:
-        """Run the entry's ``trigger`` in this thread; failures are settled here (never raised)."""
-        run = self.track(job)
-        tracker = self.flow.execution_tracker
-        started = datetime.now()
-        tally = self.tally(job, routine)
-        tally.enqueued += 1
-        tally.activations += 1
-        trigger = routine.get_slot("trigger")
-        journal: JobJournal | None = job.journal  # type: ignore[assignment]  # engines set only these
-        # A durable entry is activation 0 of its job: its changes and emits are its end record.
-        scope = None
-        if journal is not None and trigger is not None:
-            scope = journal.open(Activation(trigger, params, None, job))
-        token = current_job_state.set(job)
-        began = perf_counter()
-        try:
-            try:
-                if trigger is None:
-                    raise ValueError(
-                        f"Entry routine '{entry_id}' must have a 'trigger' slot; "
-                        f"it has slots {sorted(routine._slots)}"
-                    )
-                trigger.call_handler(params, propagate_exceptions=True)
-            except Exception as error:
-                tally.handler_seconds += perf_counter() - began
-                tally.failed += 1
-                self.failures.entry_failed(job, entry_id, routine, params, error, started)
-            else:
-                tally.handler_seconds += perf_counter() - began
-                tally.succeeded += 1
-                job.update_routine_state(entry_id, {"status": "completed"})
-        finally:
-            current_job_state.reset(token)
-            if scope is not None:
-                self.failures.end_durable(scope, job.status == "failed", run)
-            self.release(run)
-        if tracker is not None and job.status == "failed":
-            message = job.routine_states.get(entry_id, {}).get("error")
-            tracker.record_routine_end(entry_id, "failed", error=message)
+        """Run the entry's ``trigger`` in this thread (see :mod:`.entry`); never raises."""
+        run_entry(self, job, entry_id, routine, params)

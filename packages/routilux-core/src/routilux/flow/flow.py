@@ -257,7 +257,8 @@ class Flow(FlowStore, FlowApi010):
         Returns True once nothing of the job runs (its pending work is then
         described in ``job_state.pending_tasks``), False if ``timeout``
         seconds passed first: the job is paused all the same and the
-        handlers still running are held as they end. From inside one of the
+        handlers still running are held as they end (``timeout=0`` does not
+        wait: the pause is in force when the call returns). From inside one of the
         job's own handlers it returns False at once (a handler cannot wait
         for itself); the pause completes when that handler returns. See the
         README's "Job lifecycle" table for every status.

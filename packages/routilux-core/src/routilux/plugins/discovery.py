@@ -81,14 +81,22 @@ def _strict_mode() -> bool:
 
 
 def _entry_point_distribution(entry_point: Any) -> tuple[str | None, str | None]:
+    """``(name, version)`` of the distribution that publishes ``entry_point`` (None, None if unknown).
+
+    An ``importlib.metadata`` distribution parses its whole METADATA file on every read of
+    ``name`` or ``version``; both are read from one ``metadata`` parse here, once per entry
+    point (the first job of a process pays for discovery). Entry-point-like objects without
+    metadata keep their plain attributes.
+    """
     dist = getattr(entry_point, "dist", None)
     if dist is None:
         return None, None
-    name = getattr(dist, "name", None)
-    if name is None:
-        metadata = getattr(dist, "metadata", None)
-        name = metadata["Name"] if metadata is not None else None
-    return name, getattr(dist, "version", None)
+    metadata = getattr(dist, "metadata", None)
+    if metadata is not None:
+        name, version = metadata["Name"], metadata["Version"]
+        if name is not None:
+            return name, version if version is not None else getattr(dist, "version", None)
+    return getattr(dist, "name", None), getattr(dist, "version", None)
 
 
 def discover_plugins(
@@ -112,9 +120,9 @@ def discover_plugins(
         found: Iterable[Any] = metadata_entry_points(group=ENTRY_POINT_GROUP)
     else:
         found = entry_points
-    ordered = sorted(found, key=lambda ep: (_entry_point_distribution(ep)[0] or "", ep.name))
-    for entry_point in ordered:
-        distribution, version = _entry_point_distribution(entry_point)
+    described = [(entry_point, _entry_point_distribution(entry_point)) for entry_point in found]
+    described.sort(key=lambda item: (item[1][0] or "", item[0].name))
+    for entry_point, (distribution, version) in described:
         record = PluginRecord(
             name=entry_point.name,
             distribution=distribution,

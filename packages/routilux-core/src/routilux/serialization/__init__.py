@@ -17,7 +17,10 @@ model, which uses it: ``values``, ``callables``, ``files``, ``registry`` and
 Turning plain data into bytes is the job of serializer plugins (the
 ``routilux_register_serializers`` hook; ``routilux-json-store`` provides
 ``"json"``): see :func:`write_data`, :func:`read_data` and
-:func:`atomic_write_bytes`, which ``JobState.save``/``load`` and the stores use.
+:func:`atomic_write_bytes`, which ``JobState.save``/``load`` and the stores use. A
+serializer may also register a job codec (:func:`register_job_codec`, see
+:mod:`routilux.serialization.jobs`, a leaf too): a fast path for whole job
+states that ``JobState.save``/``load`` use instead of its ``dumps``/``loads``.
 
 The serializers keep the values plain JSON has no type for (datetimes, enums,
 tuples, sets, bytes, dicts with other keys) with the tagged-value format of
@@ -35,6 +38,15 @@ what may be restored and why).
 from routilux.serialization.callables import SAFE_BUILTINS, deserialize_callable, serialize_callable
 from routilux.serialization.classes import resolve_class
 from routilux.serialization.files import atomic_write_bytes, choose_serializer, read_data, write_data
+from routilux.serialization.jobs import (
+    HistoryRecord,
+    HistoryRow,
+    JobCodec,
+    JobParts,
+    JobSnapshot,
+    job_codec_for,
+    register_job_codec,
+)
 from routilux.serialization.registry import ObjectRegistry
 from routilux.serialization.tagged import (
     MAX_NESTING,
@@ -54,6 +66,11 @@ from routilux.serialization.values import MAX_DEPTH
 __all__ = [
     "MAX_DEPTH",
     "MAX_NESTING",
+    "HistoryRecord",
+    "HistoryRow",
+    "JobCodec",
+    "JobParts",
+    "JobSnapshot",
     "SAFE_BUILTINS",
     "TAG",
     "JsonTagger",
@@ -67,7 +84,9 @@ __all__ = [
     "encode_tagged",
     "enum_member",
     "enum_path",
+    "job_codec_for",
     "read_data",
+    "register_job_codec",
     "resolve_class",
     "restore_tagged",
     "serialize_callable",

@@ -12,7 +12,7 @@ from routilux.plugins.manager import PluginLookupError
 from routilux.plugins.specs import SerializerSpec
 from routilux.serialization.values import Unencodable, error_text, find_unencodable
 
-__all__ = ["atomic_write_bytes", "choose_serializer", "read_data", "write_data"]
+__all__ = ["atomic_write_bytes", "choose_serializer", "decode_bytes", "read_bytes", "read_data", "write_data"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -206,10 +206,15 @@ def read_data(path: PathLike, serializer: str | SerializerSpec | None = None) ->
         ValueError: it cannot be decoded (truncated, corrupt, or not in the
             serializer's format).
     """
-    target = Path(path)
+    raw = read_bytes(path)
+    return decode_bytes(raw, path, choose_serializer(path, serializer))
+
+
+def read_bytes(path: PathLike) -> bytes:
+    """The content of ``path``; the errors of :func:`read_data` but ``ValueError``."""
     shown = os.fspath(path)
     try:
-        raw = target.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"No such file: {shown!r}") from None
     except IsADirectoryError:
@@ -220,7 +225,14 @@ def read_data(path: PathLike, serializer: str | SerializerSpec | None = None) ->
         ) from None
     except OSError as error:
         raise OSError(error.errno, f"Cannot read the file: {error.strerror}", shown) from error
-    spec = choose_serializer(path, serializer)
+
+
+def decode_bytes(raw: bytes, path: PathLike, spec: SerializerSpec) -> Any:
+    """``spec.loads(raw)`` for the file ``path``.
+
+    Raises:
+        ValueError: ``raw`` cannot be decoded; the message names ``path`` and the serializer.
+    """
     try:
         return spec.loads(raw)
     except RecursionError:

@@ -231,6 +231,11 @@ class DurableStorePluginContract(StorePluginContract):
             assert store.flush(DEADLINE)
             assert store.records("j") == expected
             assert store.header("j") == header
+            assert store.records("j", start=490) == expected[490:]
+            assert store.records("j", start=500) == [] and store.records("j", start=0) == expected
+            assert store.records("j", start=10, limit=3) == expected[10:13]
+            assert store.records("j", limit=0) == []
+            assert store.records("j", start=499, limit=9) == expected[499:]
 
     def test_each_threads_order_is_kept(self, tmp_path: Any) -> None:
         with self.opened(tmp_path) as store:

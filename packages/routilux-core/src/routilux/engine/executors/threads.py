@@ -47,12 +47,17 @@ class ThreadExecutor:
         self._queue.put(activation)
         # Read without the lock on purpose: a stale read only means one extra
         # check under the lock, and a worker never exits while work is queued.
-        if self._idle == 0 and self._room:
+        # A new worker is started while as many items wait as workers are idle, so a
+        # burst gets up to max_workers threads even when some were idle as it began:
+        # an idle worker takes one item, and one woken for an item counts as idle until
+        # it gets the GIL (and the lock) back, which a burst from one thread can outlast.
+        # Counting that worker as busy costs at most one thread more than needed.
+        if self._room and self._queue.qsize() >= self._idle:
             self._add_worker()
 
     def _add_worker(self) -> None:
         with self._lock:
-            if self._idle or len(self._threads) >= self.max_workers:
+            if len(self._threads) >= self.max_workers or self._queue.qsize() < self._idle:
                 return
             thread = threading.Thread(
                 target=self._work, name=f"{self._name}-worker-{len(self._threads)}", daemon=True
@@ -86,16 +91,21 @@ class ThreadExecutor:
             item = self._queue.get(timeout=self.idle_timeout)
         except queue.Empty:
             with self._lock:
-                # Leave the idle count before the last look at the queue, under
-                # the lock submit() takes to add workers: an item put after
-                # that look sees no idle worker here and starts a new one.
+                # Leave the idle count and make room *before* the last look at the queue, under
+                # the lock submit() takes to add workers: submit() puts first and reads these
+                # after, so an item put after that look finds room and starts a new worker.
+                # (Making room after the look let such an item wait for the next submit.)
                 self._idle -= 1
+                current = threading.current_thread()
+                self._threads.remove(current)
+                self._room = True
                 try:
-                    return self._queue.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
-                    self._threads.remove(threading.current_thread())
-                    self._room = True
                     return None
+                self._threads.append(current)  # work after all: this worker stays
+                self._room = len(self._threads) < self.max_workers
+                return item
         with self._lock:
             self._idle -= 1
         return item
