@@ -16,14 +16,23 @@ from routilux.engine.journal import JobJournal
 from routilux.job_context import current_job_state
 
 if TYPE_CHECKING:
-    from routilux.engine.runtime import Engine
+    from routilux.engine.contracts import Scheduler
+    from routilux.engine.failures import Failures
     from routilux.job_state import JobState
 
 __all__ = ["run_entry"]
 
 
-def run_entry(engine: Engine, job: JobState, entry_id: str, routine: Any, params: dict[str, Any]) -> None:
-    """Run ``routine``'s ``trigger`` with ``params`` for ``job`` in this thread; never raises."""
+def run_entry(
+    engine: Scheduler, failures: Failures, job: JobState, entry_id: str, routine: Any, params: dict[str, Any]
+) -> None:
+    """Run ``routine``'s ``trigger`` with ``params`` for ``job`` in this thread; never raises.
+
+    Args:
+        engine: the runtime (as :class:`~routilux.engine.contracts.Scheduler`: so this module
+            does not import the runtime that calls it).
+        failures: the runtime's failure handling, which settles an entry that raised.
+    """
     run = engine.track(job)
     tracker = engine.flow.execution_tracker
     tally = engine.tally(job, routine)
@@ -48,7 +57,7 @@ def run_entry(engine: Engine, job: JobState, entry_id: str, routine: Any, params
         except Exception as error:
             tally.handler_seconds += perf_counter() - began
             tally.failed += 1
-            engine.failures.entry_failed(job, entry_id, routine, params, error, began)
+            failures.entry_failed(job, entry_id, routine, params, error, began)
         else:
             tally.handler_seconds += perf_counter() - began
             tally.succeeded += 1
@@ -56,7 +65,7 @@ def run_entry(engine: Engine, job: JobState, entry_id: str, routine: Any, params
     finally:
         current_job_state.reset(token)
         if scope is not None:
-            engine.failures.end_durable(scope, job.status == "failed", run)
+            failures.end_durable(scope, job.status == "failed", run)
         engine.release(run)
     if tracker is not None and job.status == "failed":
         message = job.routine_states.get(entry_id, {}).get("error")

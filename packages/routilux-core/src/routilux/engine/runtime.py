@@ -389,4 +389,4 @@ class Engine:
 
     def run_entry(self, job: JobState, entry_id: str, routine: Any, params: dict[str, Any]) -> None:
         """Run the entry's ``trigger`` in this thread (see :mod:`.entry`); never raises."""
-        run_entry(self, job, entry_id, routine, params)
+        run_entry(self, self.failures, job, entry_id, routine, params)
