@@ -229,3 +229,36 @@ def test_saves_while_a_worker_records_and_changes_data_are_consistent(name, tmp_
     finally:
         thread.join()
     assert counts == sorted(counts) and counts[0] > 50
+
+
+def test_a_loaded_history_is_the_generic_one_and_its_records_stay_the_same(name, tmp_path):
+    """The fast load keeps the decoded rows until the history is read, then makes records once."""
+    spec = get_registry().get_serializer(name)
+    job = plain_job()
+    path = tmp_path / f"job{SUFFIX[name]}"
+    job.save(path)
+    loaded = JobState.load(path)
+    generic = generic_load(spec, path.read_bytes())
+    first = loaded.execution_history
+
+    def described(records: list[ExecutionRecord]) -> list[tuple[Any, ...]]:
+        return [(type(r), r.routine_id, r.event_name, r.data, r.timestamp) for r in records]
+
+    assert described(first) == described(generic.execution_history) == described(job.execution_history)
+    assert all(a is b for a, b in zip(first, loaded.execution_history))
+    loaded.record_execution("late", "out", {"seq": -1})
+    assert loaded.execution_history[-1].routine_id == "late" and len(loaded.records) == 51
+    again = tmp_path / f"again{SUFFIX[name]}"
+    JobState.load(path).save(again)
+    assert again.read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("change", [lambda r: r.pop("timestamp"), lambda r: r.update(timestamp=None)])
+def test_a_record_without_timestamp_is_not_flat(change, name):
+    """Flat rows promise a datetime in every timestamp: the loaded job may then stamp them later."""
+    spec = get_registry().get_serializer(name)
+    data = plain_job().serialize()
+    change(data["execution_history"][7])
+    parts = JOB_CODEC[name].load_job(spec.dumps(data))
+    assert parts is not None and not parts.flat
+    assert list(parts.history)[7][3] is None

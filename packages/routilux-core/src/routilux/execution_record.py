@@ -1,14 +1,24 @@
-"""ExecutionRecord: one entry of a job's execution history, and its serialized form."""
+"""ExecutionRecord: one entry of a job's execution history, its serialized form, and a job's record log."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import starmap
+from operator import attrgetter, itemgetter
 from typing import Any
 
+from routilux.serialization.jobs import HistoryRow, paused_gc
 from routilux.serialization.values import check_type, copy_data, field, parse_datetime, require_mapping
 
-__all__ = ["ExecutionRecord", "deserialize_record", "read_record", "serialize_record"]
+__all__ = [
+    "EmitRecord", "ExecutionRecord", "RecordLog", "deserialize_record", "merged_history",
+    "read_record", "serialize_record",
+]
+
+#: The engine's record of one emit: ``(time.time(), routine_id, event_name, data)``.
+EmitRecord = tuple[float, str, str, dict[str, Any]]
 
 
 class ExecutionRecord:
@@ -72,3 +82,80 @@ def deserialize_record(record: ExecutionRecord, data: Any, what: str = "Executio
     record.data = restored.data
     record.timestamp = restored.timestamp
     return record
+
+
+_TIMESTAMP = attrgetter("timestamp")
+_ROW_TIMESTAMP = itemgetter(3)
+
+
+def merged_history(
+    records: list[ExecutionRecord], emits: Iterable[EmitRecord], routine_id: str | None = None
+) -> list[ExecutionRecord]:
+    """``records`` (a private list, extended) and new records of ``emits``, sorted by timestamp.
+
+    Only those of ``routine_id`` when it is given. The sort is stable: records with equal
+    timestamps keep their order.
+    """
+    from_ts = datetime.fromtimestamp
+    records.extend(ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in emits)
+    if routine_id is not None:
+        records = [record for record in records if record.routine_id == routine_id]
+    records.sort(key=_TIMESTAMP)
+    return records
+
+
+class RecordLog:
+    """The :class:`ExecutionRecord` part of a job's history, oldest first.
+
+    A loaded history may be held as the rows it was read as (see :meth:`restore`):
+    they become records, older than any appended since, on the first call of
+    :meth:`records`, once, under the job's lock. Changes hold that lock; reads need not.
+    """
+
+    __slots__ = ("_lock", "_records", "_unread")
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self._lock = lock
+        self._records: list[ExecutionRecord] = []
+        self._unread: Sequence[HistoryRow] | None = None
+
+    def records(self) -> list[ExecutionRecord]:
+        """The records: the list itself, which callers holding the lock may append to."""
+        if self._unread is not None:
+            with self._lock:
+                rows = self._unread
+                if rows is not None:
+                    with paused_gc():
+                        records = list(starmap(ExecutionRecord, rows))
+                    records.extend(self._records)
+                    # In this order: a reader that finds _unread None without the lock finds these.
+                    self._records = records
+                    self._unread = None
+        return self._records
+
+    def append(self, record: ExecutionRecord) -> None:
+        """Add the newest record (the caller holds the lock); loaded rows stay unread."""
+        self._records.append(record)
+
+    def replace(self, records: list[ExecutionRecord]) -> None:
+        """Make ``records`` (kept, not copied) the whole log."""
+        with self._lock:
+            self._records = records
+            self._unread = None
+
+    def restore(self, rows: Sequence[HistoryRow], *, checked: bool = False) -> None:
+        """Make loaded ``rows`` (kept, not copied: the caller gives them up) the whole log.
+
+        Args:
+            checked: the caller has checked every timestamp is a datetime (a job codec's flat rows).
+
+        Raises:
+            ValueError: a row's timestamp is None (``ExecutionRecord`` would stamp it when
+                made, which must be now, not at the first read).
+        """
+        # A datetime is always true: this finds a None in C.
+        if not checked and not all(map(_ROW_TIMESTAMP, rows)):
+            raise ValueError("RecordLog.restore: every row needs a timestamp; make such records now instead")
+        with self._lock:
+            self._records = []
+            self._unread = rows

