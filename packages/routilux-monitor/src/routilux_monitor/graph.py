@@ -83,24 +83,39 @@ def _connections(flow_data: Mapping[str, Any]) -> list[tuple[str, str, str, str]
 
 
 def _layers(routine_ids: list[str], wiring: list[tuple[str, str, str, str]]) -> dict[str, int]:
-    """Each routine's column: its longest path from a routine nothing feeds (cycles cut where met)."""
+    """Each routine's column: its longest path from a routine nothing feeds, with each cycle cut at
+    the connection that closes it (found depth-first); linear in routines and connections."""
     feeds: dict[str, list[str]] = {rid: [] for rid in routine_ids}
-    fed = set()
     for source, _event, target, _slot in wiring:
         if source in feeds and target in feeds and source != target:
             feeds[source].append(target)
-            fed.add(target)
-    layer = dict.fromkeys(routine_ids, 0)
-    roots = [rid for rid in routine_ids if rid not in fed] or routine_ids[:1]
-    for root in roots:
-        # Depth-first with the current path, so a back edge of a cycle is not followed.
-        stack: list[tuple[str, frozenset[str]]] = [(root, frozenset((root,)))]
+    fed = {target for targets in feeds.values() for target in targets}
+    starts = [rid for rid in routine_ids if rid not in fed] + routine_ids
+    # Depth-first: a connection to a routine still on the path closes a cycle and is dropped.
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    kept: dict[str, list[str]] = {rid: [] for rid in routine_ids}
+    order: list[str] = []  # routines as they are done: a reverse topological order of what is kept
+    for start in starts:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(feeds[start]))]
         while stack:
-            routine_id, path = stack.pop()
-            for target in feeds[routine_id]:
-                if target not in path and layer[target] < layer[routine_id] + 1:
-                    layer[target] = layer[routine_id] + 1
-                    stack.append((target, path | {target}))
+            routine_id, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                stack.pop()
+                state[routine_id] = 2
+                order.append(routine_id)
+            elif state.get(target) != 1:
+                kept[routine_id].append(target)
+                if target not in state:
+                    state[target] = 1
+                    stack.append((target, iter(feeds[target])))
+    layer = dict.fromkeys(routine_ids, 0)
+    for routine_id in reversed(order):
+        for target in kept[routine_id]:
+            layer[target] = max(layer[target], layer[routine_id] + 1)
     return layer
 
 
