@@ -88,13 +88,19 @@ def test_one_job_spans_the_sequential_concurrent_and_dask_executors(address: str
     assert [stats[rid].activations for rid in ("src", "square", "relay", "gather")] == [1, n, n, n]
 
 
-def test_pause_and_resume_across_the_three_executors(address: str, flows: Any) -> None:
-    n = 24
+def gated_job(address: str, flows: Any, n: int) -> tuple[Flow, JobState, threading.Event]:
+    """A job of ``n`` items over the three executors, started and held at its relay's gate."""
     gate = threading.Event()
     relay = Relay(gate)
     flow = flows(three_executor_flow(address, n, relay))
     job = flow.execute("src", entry_params={"n": n})
     assert relay.entered.wait(TIMEOUT)
+    return flow, job, gate
+
+
+def test_pause_and_resume_across_the_three_executors(address: str, flows: Any) -> None:
+    n = 24
+    flow, job, gate = gated_job(address, flows, n)
     # The gated relay still runs, so the pause cannot be complete at once; the job is paused anyway.
     assert flow.pause(job, reason="test", timeout=0) is False
     gate.set()
@@ -108,11 +114,7 @@ def test_pause_and_resume_across_the_three_executors(address: str, flows: Any) -
 
 def test_cancel_ends_a_job_spread_over_executors(address: str, flows: Any) -> None:
     n = 24
-    gate = threading.Event()
-    relay = Relay(gate)
-    flow = flows(three_executor_flow(address, n, relay))
-    job = flow.execute("src", entry_params={"n": n})
-    assert relay.entered.wait(TIMEOUT)
+    flow, job, gate = gated_job(address, flows, n)
     flow.cancel(job, reason="enough")
     gate.set()
     assert JobState.wait_for_completion(flow, job, timeout=TIMEOUT)
