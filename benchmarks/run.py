@@ -1,6 +1,6 @@
 """routilux benchmarks: each figure next to a plain-Python floor measured in the same run.
 
-    python benchmarks/run.py [--quick]
+    python benchmarks/run.py [--quick] [--one-core]
 
 Run it with an interpreter whose environment holds the installed routilux distributions
 (``tox -e bench`` does that). Only the public API is used. Every workload checks its own result
@@ -12,6 +12,7 @@ The workloads live in the ``workloads`` package next to this script.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -20,7 +21,13 @@ from typing import Any
 
 from workloads.building import bench_build, bench_first_job
 from workloads.io_fanout import bench_io
-from workloads.jobs import bench_latency, bench_pipeline_jobs, bench_pipelined
+from workloads.jobs import (
+    bench_latency,
+    bench_pipeline_jobs,
+    bench_pipeline_jobs_synchronous,
+    bench_pipelined,
+)
+from workloads.measuring import pin_to_one_core
 from workloads.memory import bench_memory
 from workloads.report import Row, machine, print_table
 from workloads.routing import bench_chain, bench_fanout
@@ -37,12 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run every workload, print the report; 1 if a workload failed or a result was wrong, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repetition (a smoke run)")
+    parser.add_argument("--one-core", action="store_true",
+                        help="pin the process (and the threads it starts) to one CPU, as taskset -c N does")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.one_core:
+        pin_to_one_core()
 
     print(f"routilux {ROUTILUX_VERSION} on Python {platform.python_version()} "
           f"({platform.python_implementation()}, {sys.executable})")
     print(f"machine: {machine()}")
+    if hasattr(os, "sched_getaffinity"):
+        print(f"cpus this process may use: {sorted(os.sched_getaffinity(0))}")
     print(f"mode: {'quick' if args.quick else 'full'} (best of {sizes.reps}; io best of {sizes.io_reps}; "
           f"(g)-(j) median of {sizes.scale_reps}; (k) median of {sizes.first_job_processes} processes)")
     print()
@@ -51,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     workloads: list[Callable[[Sizes], Any]] = [
         bench_chain, bench_fanout, bench_latency, bench_pipelined, bench_io, bench_memory,
-        bench_long_chain, bench_items, bench_pipeline_jobs, bench_build, bench_first_job,
+        bench_long_chain, bench_items, bench_pipeline_jobs, bench_pipeline_jobs_synchronous, bench_build,
+        bench_first_job,
     ]
     for workload in workloads:
         t0 = time.perf_counter()

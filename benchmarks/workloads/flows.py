@@ -62,9 +62,10 @@ class Sleeper(Routine):
         self._seen.append(self._tag)
 
 
-def chain_flow(seen: list[Any], length: int = CHAIN_LENGTH, flow_id: str = "bench-chain") -> Flow:
+def chain_flow(seen: list[Any], length: int = CHAIN_LENGTH, flow_id: str = "bench-chain",
+               strategy: str = "sequential") -> Flow:
     """source -> relay x (length - 1) -> sink: ``length`` activations per message, length + 1 routines."""
-    flow = Flow(flow_id=flow_id, execution_strategy="sequential")
+    flow = Flow(flow_id=flow_id, execution_strategy=strategy)
     flow.add_routine(Source(), "src")
     previous = "src"
     for index in range(length - 1):

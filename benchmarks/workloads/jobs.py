@@ -75,14 +75,18 @@ def bench_pipelined(sizes: Sizes) -> Row:
     return job_row(f"(d) pipelined: {n} executes, then wait", n, fw, floor, fw_ok and floor_ok)
 
 
-def bench_pipeline_jobs(sizes: Sizes) -> Row:
+def bench_pipeline_jobs(sizes: Sizes, strategy: str = "sequential") -> Row:
     """(i): N jobs of a 3-step pipeline (source -> routine -> sink), each executed and waited for
-    before the next, against the same three steps by hand per job (median of ``scale_reps``)."""
+    before the next, against the same three steps by hand per job (median of ``scale_reps``).
+
+    Args:
+        strategy: the flow's executor (``synchronous``: every job runs inside its ``execute``).
+    """
     n = sizes.pipeline_jobs
     reps = sizes.scale_reps
     want = expected_chain(n, 2)
     seen: list[Any] = []
-    flow = chain_flow(seen, 2, flow_id="bench-pipeline")
+    flow = chain_flow(seen, 2, flow_id="bench-pipeline", strategy=strategy)
 
     def run_jobs(count: int) -> None:
         for k in range(count):
@@ -100,7 +104,15 @@ def bench_pipeline_jobs(sizes: Sizes) -> Row:
 
     fl, floor_ok = measure(reps, floor_jobs, lambda _: floor_seen == want, floor_seen.clear,
                            summary=statistics.median)
-    return Row(f"(i) {n:,} jobs of a 3-step pipeline, one after another", "us/job", fw / n * 1e6,
+    label = f"(i) {n:,} jobs of a 3-step pipeline, one after another"
+    if strategy != "sequential":
+        label += f", {strategy}"
+    return Row(label, "us/job", fw / n * 1e6,
                fl / n * 1e6, fw_ok and floor_ok,
                note=f"execute + wait, median of {reps}: {n / fw:,.0f} jobs/s vs {n / fl:,.0f} by hand; "
                     "goal >= 25,000 jobs/s")
+
+
+def bench_pipeline_jobs_synchronous(sizes: Sizes) -> Row:
+    """(i) on the ``synchronous`` executor: no thread handoff, each job done when ``execute`` returns."""
+    return bench_pipeline_jobs(sizes, "synchronous")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 import tracemalloc
@@ -108,3 +109,14 @@ def traced(fn: Callable[[], Any]) -> tuple[int, int, Any]:
     finally:
         tracemalloc.stop()
     return current - base, peak - base, result
+
+
+def pin_to_one_core() -> None:
+    """Keep this process on the lowest CPU it may use (threads started later inherit it).
+
+    Raises:
+        SystemExit: the platform has no ``os.sched_setaffinity`` (Linux has it).
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        raise SystemExit("--one-core needs os.sched_setaffinity, which this platform lacks")
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})

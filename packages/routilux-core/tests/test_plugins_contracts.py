@@ -30,6 +30,12 @@ class TestConcurrentExecutorContract(ExecutorPluginContract):
     executor = "concurrent"
 
 
+class TestSynchronousExecutorContract(ExecutorPluginContract):
+    plugin = "routilux.engine.executors"
+    executor = "synchronous"
+    ordered = True
+
+
 class TestFixtureExecutorContract(ExecutorPluginContract):
     plugin = "plugin_fixtures.good"
     executor = "fixture-threads"

@@ -19,13 +19,13 @@ serializer's job codec (:mod:`routilux.serialization.jobs`) gets the job's
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import chain, starmap
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
-from routilux.execution_record import ExecutionRecord, merged_history, read_record
+from routilux.execution_record import ExecutionRecord, LoadedRows, merged_history, read_record
 from routilux.job_stats import stats_from_data, stats_to_data
 from routilux.plugins.specs import SerializerSpec
 from routilux.serialization.files import (
@@ -167,13 +167,14 @@ def deserialize_job(job: Any, data: Any, parts: JobParts | None = None) -> None:
     status = field(data, "status", str, what)
     current = field(data, "current_routine_id", str, what, default=None, nullable=True)
     states = str_keyed_dict(data, "routine_states", what)
-    rows: Sequence[HistoryRow] | None = None  # kept as they are, made into records when first read
+    rows: LoadedRows | None = None  # kept as they are, made into records when first read
     records: list[ExecutionRecord] = []
     if parts is not None:
         rows = _rows(parts, what)
         # A row without timestamp is stamped when made into a record: that must be now, at load.
-        if not parts.flat and not all(map(_TIME, rows)):
-            records, rows = list(starmap(ExecutionRecord, rows)), None
+        # (Only flat rows may be records: these are tuples.)
+        if not parts.flat and not all(map(_TIME, cast("list[HistoryRow]", rows))):
+            records, rows = list(starmap(ExecutionRecord, cast("list[HistoryRow]", rows))), None
     else:
         history_items = field(data, "execution_history", list, what, default=[])
         records = [
@@ -295,14 +296,15 @@ _DATA = itemgetter(2)
 _TIME = itemgetter(3)  # a datetime is always true
 
 
-def _rows(parts: JobParts, what: str) -> Sequence[HistoryRow]:
+def _rows(parts: JobParts, what: str) -> LoadedRows:
     """A job codec's rows, whose data is held to ``MAX_DEPTH`` as read_record does.
 
-    Flat rows are the codec's Sequence itself when it gives one (see :class:`JobParts`).
+    Flat rows are the codec's Sequence itself when it gives one (see :class:`JobParts`):
+    tuples or records. Any other history is an iterable of tuples, read now.
     """
     if parts.flat and isinstance(parts.history, Sequence):
         return parts.history
-    rows = list(parts.history)
+    rows = list(cast("Iterable[HistoryRow]", parts.history))
     if not parts.flat:
         datas = map(_DATA, rows)
         # The common case, flat data, is checked in one pass in C; any other row is copied like

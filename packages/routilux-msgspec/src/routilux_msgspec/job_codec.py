@@ -8,19 +8,22 @@ protocol). The speed comes from the execution records, most of a job's data:
 * writing, each record becomes a msgspec ``Struct`` whose fields encode, in
   sorted order, as the record dict of ``serialize()`` would: msgspec writes
   the timestamp's ISO text itself (the same text ``isoformat()`` gives a
-  naive datetime), and the record data goes out as it is once one pass in C
-  over all records has found nothing but plain values (a string-keyed dict
-  of strings, numbers, booleans and None) in a private copy of each;
+  naive datetime), and the record data goes out as it is when a private
+  copy of it holds nothing but plain values (a string-keyed dict of
+  strings, numbers, booleans and None). One loop over the records checks
+  and copies each (reading a record's fields once is cheaper than a pass
+  in C per field and per check: the loop's attribute reads and type tests
+  are specialized bytecode, and each record is touched once);
 * reading, msgspec decodes the records into such Structs, checking their
   types and parsing the timestamps in C; when all are flat (plain data, a
-  timestamp in each) their rows are a Sequence the loaded job keeps, made
-  into ``ExecutionRecord`` objects only when its history is first read.
+  timestamp in each) the decoded records themselves are the rows the
+  loaded job keeps, made into ``ExecutionRecord`` objects (by attribute)
+  only when its history is first read.
 
-When a record is outside that common case, the records are written one by
-one instead, the common ones as above and the others the generic way
-(tagged); any job whose fields the encoder refuses, and any file the typed
-decode refuses, is left to the generic path, which then also reports the
-error. Reading tries a decode that takes nothing but plain values in the
+A record outside that common case is written the generic way (tagged),
+the others as above; any job whose fields the encoder refuses, and any
+file the typed decode refuses, is left to the generic path, which then
+also reports the error. Reading tries a decode that takes nothing but plain values in the
 records' data first (most files), then one that takes any. Reading never
 imports or runs anything a file names.
 """
@@ -28,14 +31,12 @@ imports or runs anything a file names.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterator, Sequence
-from itertools import chain
-from operator import attrgetter
-from typing import Any, overload
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
-from routilux.serialization import HistoryRecord, HistoryRow, JobParts, JobSnapshot, Tagger
+from routilux.serialization import HistoryRecord, JobParts, JobSnapshot, Tagger
 
 __all__ = ["MsgspecJobCodec"]
 
@@ -77,13 +78,15 @@ class _ReadRecord(msgspec.Struct, tag_field="_type", tag="ExecutionRecord", gc=F
 class _FlatRecord(msgspec.Struct, tag_field="_type", tag="ExecutionRecord", gc=False, kw_only=True):
     """Like :class:`_ReadRecord`, but its data holds plain values only and its timestamp is there.
 
-    Decoding checks both in C, which is what :attr:`JobParts.flat` promises. ``kw_only``: so
-    that the required timestamp may follow the fields with defaults, in the same order.
+    Decoding checks both in C, which is what :attr:`JobParts.flat` promises. These records are
+    read by attribute (see ``load_job``), so the fields are in the order of the file's keys,
+    which msgspec matches fastest. ``kw_only``: so that the required timestamp may follow the
+    fields with defaults.
     """
 
-    routine_id: str = ""
-    event_name: str = ""
     data: dict[str, str | int | float | bool | None] | None = None
+    event_name: str = ""
+    routine_id: str = ""
     timestamp: _dt.datetime
 
 
@@ -116,45 +119,8 @@ class _FlatJob(_Job, gc=False):
     execution_history: list[_FlatRecord] = []  # type: ignore[assignment]
 
 
-_ROUTINE_ID = attrgetter("routine_id")
-_EVENT_NAME = attrgetter("event_name")
-_DATA = attrgetter("data")
-_TIMESTAMP = attrgetter("timestamp")
 _AS_ROW = msgspec.structs.astuple
-_TZINFO = attrgetter("tzinfo")
-_DICT = frozenset({dict})
-_STR = frozenset({str})
-_DATETIME = frozenset({_dt.datetime})
-
-
-class _Rows(Sequence[HistoryRow]):
-    """The rows of decoded records, made when read: a Sequence, so the loaded job may keep it.
-
-    The records are the decoder's own and nothing changes them, so reading later (when the
-    job's history is first read) gives what reading now would.
-    """
-
-    __slots__ = ("_records",)
-
-    def __init__(self, records: list[Any]) -> None:
-        self._records = records
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    @overload
-    def __getitem__(self, index: int) -> HistoryRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[HistoryRow]: ...
-
-    def __getitem__(self, index: int | slice) -> HistoryRow | list[HistoryRow]:
-        if isinstance(index, slice):
-            return list(map(_AS_ROW, self._records[index]))
-        return _AS_ROW(self._records[index])
-
-    def __iter__(self) -> Iterator[HistoryRow]:
-        return map(_AS_ROW, self._records)
+_DATETIME = _dt.datetime
 
 
 class MsgspecJobCodec:
@@ -196,56 +162,37 @@ class MsgspecJobCodec:
         """The bytes the format's ``dumps`` writes for ``snapshot.to_data()``, or None (see above)."""
         try:
             fields = self._tagger(snapshot.fields)
-            history = self._fast_records(snapshot.history)
-            if history is None:
-                history = self._mixed_records(snapshot)
             if type(fields) is not dict:  # a tagged whole: not a form the records fit into
                 return None
             envelope = dict(fields)
-            envelope["execution_history"] = history
+            envelope["execution_history"] = self._records(snapshot)
             return self._encode(envelope)  # type: ignore[no-any-return]
         except self._errors:
             return None
 
-    def _fast_records(self, history: Sequence[HistoryRecord]) -> list[_Record] | None:
-        """Every record as a Struct, if all are the common case (see the module docstring)."""
-        # One pass in C per column and per check: no Python code runs per record.
-        datas = list(map(_DATA, history))
-        routine_ids = list(map(_ROUTINE_ID, history))
-        event_names = list(map(_EVENT_NAME, history))
-        timestamps = list(map(_TIMESTAMP, history))
-        if not (
-            _DICT.issuperset(map(type, datas))
-            and _STR.issuperset(map(type, chain(routine_ids, event_names)))
-            and _DATETIME.issuperset(map(type, timestamps))
-            and not any(map(_TZINFO, timestamps))  # msgspec writes aware datetimes its own way
-        ):
-            return None
-        # Private copies, each one C call (as serialize() takes them), checked and then written.
-        copies = list(map(dict.copy, datas))
-        if not (
-            self._flat.issuperset(map(type, chain.from_iterable(map(dict.values, copies))))
-            and _STR.issuperset(map(type, chain.from_iterable(copies)))
-            and (self._reserved_key is None or self._reserved_key not in chain.from_iterable(copies))
-        ):
-            return None
-        return list(map(_Record, copies, event_names, routine_ids, timestamps))
-
-    def _mixed_records(self, snapshot: JobSnapshot) -> list[_Record]:
-        """Every record as a Struct, one by one: the common ones as such, the others tagged."""
-        flat, reserved = self._flat, self._reserved_key
-        records = []
+    def _records(self, snapshot: JobSnapshot) -> list[_Record]:
+        """Every record as a Struct: the common ones as they are, the others tagged (see above)."""
+        flat, reserved, tagged = self._flat, self._reserved_key, self._record
+        records: list[_Record] = []
+        append = records.append
         for row in snapshot.history:
-            data, timestamp = row.data, row.timestamp
-            routine_id, event_name = row.routine_id, row.event_name
+            data = row.data
+            routine_id = row.routine_id
+            event_name = row.event_name
+            timestamp = row.timestamp
+            # Exact types only: the tagger writes subclasses (and enums) otherwise than msgspec,
+            # and msgspec writes an aware datetime its own way.
             if (type(data) is dict and type(routine_id) is str and type(event_name) is str
-                    and type(timestamp) is _dt.datetime and timestamp.tzinfo is None):
-                data = data.copy()
-                if (flat.issuperset(map(type, data.values())) and _STR.issuperset(map(type, data))
-                        and (reserved is None or reserved not in data)):
-                    records.append(_Record(data, event_name, routine_id, timestamp))
-                    continue
-            records.append(self._record(snapshot, row))
+                    and type(timestamp) is _DATETIME and timestamp.tzinfo is None):
+                data = data.copy()  # one C call (as serialize() takes it): then checked and written
+                for key in data:  # cheaper than over items(): no view, no tuple per item
+                    if type(key) is not str or type(data[key]) not in flat:
+                        break
+                else:
+                    if reserved is None or reserved not in data:
+                        append(_Record(data, event_name, routine_id, timestamp))
+                        continue
+            append(tagged(snapshot, row))
         return records
 
     def _record(self, snapshot: JobSnapshot, row: HistoryRecord) -> _Record:
@@ -272,4 +219,6 @@ class MsgspecJobCodec:
         fields = {key: value for attribute, key in _FIELDS
                   if (value := getattr(job, attribute)) is not msgspec.UNSET}
         history = job.execution_history
-        return JobParts(fields, _Rows(history) if flat else map(_AS_ROW, history), flat)
+        # Flat: the decoder's own records, which nothing changes, read by attribute when the
+        # loaded job's history is first read (no tuple per row); else rows, read at load.
+        return JobParts(fields, history if flat else map(_AS_ROW, history), flat)

@@ -16,8 +16,8 @@ directly:
   to leave this snapshot to the generic path;
 * :meth:`JobCodec.load_job` gets the file's bytes and returns the same data
   as ``spec.loads``, split as :class:`JobParts` (the history as rows ready for
-  ``ExecutionRecord``), or None to leave these bytes to the generic path,
-  which then reports any error in them.
+  ``ExecutionRecord``, or as the decoded records themselves), or None to
+  leave these bytes to the generic path, which then reports any error in them.
 
 Serializers without a job codec (every third-party one so far) are used as
 before. A leaf: it imports nothing of the object model.
@@ -141,7 +141,10 @@ class JobParts(NamedTuple):
             ``flat`` and a ``Sequence``, the job keeps it and reads it when
             its history is first read (never, for a job loaded to do
             anything else), so a codec returns a Sequence only of rows that
-            nothing changes afterwards.
+            nothing changes afterwards. Such a Sequence may hold, instead of
+            tuples, objects with the four attributes of :class:`HistoryRecord`
+            (the codec's decoded records themselves, all of one kind), which
+            are then read by attribute: no tuple per row.
         flat: True when the codec has checked that every ``data`` holds
             nothing but strings, numbers, booleans, None and bytes and that
             every ``timestamp`` is a ``datetime`` (not None), so that the
@@ -149,7 +152,7 @@ class JobParts(NamedTuple):
     """
 
     fields: dict[str, Any]
-    history: Iterable[HistoryRow]
+    history: Iterable[HistoryRow] | Sequence[HistoryRecord]
     flat: bool = False
 
 
