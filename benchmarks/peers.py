@@ -130,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     table = Table([peer.name for peer in selected], baseline, outcomes,
                   {w.key: w.size(sizes) for w in WORKLOADS})
     table.show()
-    synchronous = bench_pipeline_jobs_synchronous(sizes)
-    print(f"routilux (i) on execution_strategy='synchronous' (every job done inside its execute, no thread "
-          f"handoff): {synchronous.framework:,.2f} us/job = {1e6 / synchronous.framework:,.0f} jobs/s "
-          f"({synchronous.framework / synchronous.floor:.2f}x the floor){'' if synchronous.ok else ' FAIL'}")
-    baseline["i (synchronous)"] = synchronous
+    print("routilux on execution_strategy='synchronous' (every activation in the emitting thread, no thread "
+          "handoff; the rows above are on 'sequential'):")
+    for key, row in (("g", bench_long_chain(sizes, "synchronous")), ("h", bench_items(sizes, "synchronous")),
+                     ("i", bench_pipeline_jobs_synchronous(sizes))):
+        per_second = f" = {1e6 / row.framework:,.0f} jobs/s" if key == "i" else ""
+        print(f"  ({key}) {row.framework:,.2f} {row.unit}{per_second} ({row.framework / row.floor:.2f}x the "
+              f"floor){'' if row.ok else ' FAIL'}")
+        baseline[f"{key} (synchronous)"] = row
     print()
     print("How each peer runs them (n = the row's size):")
     for name, module in modules.items():

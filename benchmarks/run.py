@@ -31,7 +31,7 @@ from workloads.measuring import pin_to_one_core
 from workloads.memory import bench_memory
 from workloads.report import Row, machine, print_table
 from workloads.routing import bench_chain, bench_fanout
-from workloads.scale import bench_items, bench_long_chain
+from workloads.scale import bench_items, bench_long_chain, bench_scale_synchronous
 from workloads.sizes import FULL, QUICK, Sizes
 
 try:
@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     workloads: list[Callable[[Sizes], Any]] = [
         bench_chain, bench_fanout, bench_latency, bench_pipelined, bench_io, bench_memory,
-        bench_long_chain, bench_items, bench_pipeline_jobs, bench_pipeline_jobs_synchronous, bench_build,
-        bench_first_job,
+        bench_long_chain, bench_items, bench_scale_synchronous, bench_pipeline_jobs,
+        bench_pipeline_jobs_synchronous, bench_build, bench_first_job,
     ]
     for workload in workloads:
         t0 = time.perf_counter()

@@ -14,19 +14,24 @@ from .sizes import Sizes
 
 
 def bench_fresh_chain(label: str, unit: str, goal: str, sizes: Sizes, length: int, messages: int,
-                      per: int) -> Row:
+                      per: int, strategy: str = "sequential") -> Row:
     """One job of ``messages`` through ``chain_flow(seen, length)``, each on a fresh flow, vs by hand.
 
     Both figures are the median of ``sizes.scale_reps`` timings divided by ``per`` (steps or
     items); building the flow (or the floor's router) is not timed.
+
+    Args:
+        strategy: the flow's executor; any other than ``sequential`` is named in the label.
     """
+    if strategy != "sequential":
+        label += f", {strategy}"
     reps = sizes.scale_reps
     want = expected_chain(messages, length)
     seen: list[Any] = []
 
     def build() -> Any:
         seen.clear()
-        return chain_flow(seen, length, flow_id="bench-fresh")
+        return chain_flow(seen, length, flow_id="bench-fresh", strategy=strategy)
 
     fw, fw_ok = measure_fresh(reps, build, lambda flow: run_job(flow, {"count": messages}),
                               lambda _: seen == want)
@@ -44,16 +49,21 @@ def bench_fresh_chain(label: str, unit: str, goal: str, sizes: Sizes, length: in
                note=f"execute -> wait, median of {reps}; goal {goal}")
 
 
-def bench_long_chain(sizes: Sizes) -> Row:
+def bench_long_chain(sizes: Sizes, strategy: str = "sequential") -> Row:
     """(g): a chain of N distinct routines, one message, one job on a fresh flow: cost per step."""
     n = sizes.long_chain
     # N routines: the source, N - 2 relays and the sink; every routine is one step.
     return bench_fresh_chain(f"(g) chain of {n:,} distinct routines, one job, fresh flow", "us/step",
-                             "<= 2 us/step", sizes, n - 1, 1, n)
+                             "<= 2 us/step", sizes, n - 1, 1, n, strategy)
 
 
-def bench_items(sizes: Sizes) -> Row:
+def bench_items(sizes: Sizes, strategy: str = "sequential") -> Row:
     """(h): one source, M items through one routine into a sink, one job on a fresh flow: cost per item."""
     m = sizes.items
     return bench_fresh_chain(f"(h) {m:,} items: source -> routine -> sink, one job, fresh flow",
-                             "us/item", "<= 2 us/item", sizes, 2, m, m)
+                             "us/item", "<= 2 us/item", sizes, 2, m, m, strategy)
+
+
+def bench_scale_synchronous(sizes: Sizes) -> list[Row]:
+    """(g) and (h) on the ``synchronous`` executor: every activation in the calling thread."""
+    return [bench_long_chain(sizes, "synchronous"), bench_items(sizes, "synchronous")]
