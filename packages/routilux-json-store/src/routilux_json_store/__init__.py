@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from routilux_json_store.codec import dumps, loads
-from routilux_json_store.plugin import JSON_SERIALIZER
+from routilux_json_store.codec import JSON_SERIALIZER, dumps, loads
 from routilux_json_store.store import ID_FIELD, KINDS, Store
 
 try:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from routilux.plugins.specs import SerializerSpec
 from routilux.serialization import TAG, decode_tagged, encode_tagged
 
-__all__ = ["TAG", "dumps", "loads"]
+__all__ = ["JSON_SERIALIZER", "TAG", "dumps", "loads"]
 
 
 def dumps(obj: Any) -> bytes:
@@ -44,3 +45,13 @@ def loads(data: bytes) -> Any:
         return json.loads(text, object_hook=decode_tagged)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+#: The serializer this distribution provides (also usable without the plugin registry).
+JSON_SERIALIZER = SerializerSpec(
+    name="json",
+    dumps=dumps,
+    loads=loads,
+    suffixes=(".json",),
+    description="UTF-8 JSON, sorted keys; datetimes and enums round-trip",
+)

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from routilux.plugins.hookspecs import hookimpl
 from routilux.plugins.specs import SerializerSpec, StoreSpec
-from routilux_json_store import codec
+from routilux_json_store.codec import JSON_SERIALIZER
 from routilux_json_store.store import Store
-
-#: The serializer this distribution provides (also usable without the plugin registry).
-JSON_SERIALIZER = SerializerSpec(
-    name="json",
-    dumps=codec.dumps,
-    loads=codec.loads,
-    suffixes=(".json",),
-    description="UTF-8 JSON, sorted keys; datetimes and enums round-trip",
-)
 
 
 @hookimpl

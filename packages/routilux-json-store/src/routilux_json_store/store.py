@@ -13,6 +13,7 @@ from routilux import Flow, JobState
 from routilux.plugins.manager import PluginLookupError
 from routilux.plugins.specs import SerializerSpec
 from routilux.serialization import choose_serializer, read_data, write_data
+from routilux_json_store.codec import JSON_SERIALIZER
 from routilux_json_store.names import check_id, file_name, id_from_readable_name, is_hashed, previous_name
 
 __all__ = ["ID_FIELD", "KINDS", "Store"]
@@ -316,7 +317,5 @@ def _serializer(serializer: str | SerializerSpec) -> SerializerSpec:
             return choose_serializer(serializer="json")
         except PluginLookupError:
             # Not registered (e.g. this package is importable but not installed): it is ours anyway.
-            from routilux_json_store.plugin import JSON_SERIALIZER
-
             return JSON_SERIALIZER
     return choose_serializer(serializer=serializer)
