@@ -90,12 +90,9 @@ def __getattr__(name: str) -> Any:
     if name == "__version__":
         # Read from the installed distribution's metadata on first use: importlib.metadata
         # costs milliseconds that most imports of routilux never need.
-        from importlib.metadata import PackageNotFoundError, version
+        from routilux.plugins.discovery import installed_version
 
-        try:
-            return version("routilux-core")
-        except PackageNotFoundError:  # the sources used without installing them
-            return "0+unknown"
+        return installed_version("routilux-core")
     if name in _STD_ROUTINES:
         return getattr(_builtin_routines, name)
     if name in _ANALYSIS:

@@ -34,7 +34,9 @@ from routilux.plugins.specs import PluginRecord
 if TYPE_CHECKING:
     from routilux.plugins.hooks import LoadedPlugin
 
-__all__ = ["ENTRY_POINT_GROUP", "ENV_DISABLE", "ENV_LOAD", "ENV_STRICT", "EntryPointLike"]
+__all__ = [
+    "ENTRY_POINT_GROUP", "ENV_DISABLE", "ENV_LOAD", "ENV_STRICT", "EntryPointLike", "installed_version",
+]
 
 #: The one entry-point group third-party plugins are published under.
 ENTRY_POINT_GROUP = "routilux"
@@ -54,6 +56,16 @@ class EntryPointLike(Protocol):
     value: str
 
     def load(self) -> Any: ...
+
+
+def installed_version(distribution: str) -> str:
+    """The installed version of ``distribution``; ``"0+unknown"`` for sources used without installing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def _canonical(name: str) -> str:

@@ -35,7 +35,7 @@ import attrs
 import pluggy
 
 from routilux.plugins import hookspecs
-from routilux.plugins.discovery import ENTRY_POINT_GROUP, EntryPointLike, discover_plugins
+from routilux.plugins.discovery import ENTRY_POINT_GROUP, EntryPointLike, discover_plugins, installed_version
 from routilux.plugins.errors import PluginError, PluginLookupError, describe_error, owner_of
 from routilux.plugins.hooks import (
     KINDS,
@@ -77,11 +77,6 @@ STORE_DISTRIBUTIONS = {"sqlite": "routilux-sqlite-store", "file": "routilux-json
 CORE_DISTRIBUTION = "routilux-core"
 
 _T = TypeVar("_T")
-
-
-def _core_version() -> str | None:
-    version = getattr(importlib.import_module("routilux"), "__version__", None)
-    return version if isinstance(version, str) else None
 
 
 def _import_target(target: str) -> object:
@@ -126,7 +121,7 @@ class PluginRegistry:
         self._discovered_records: list[PluginRecord] = []
         self._registered: list[LoadedPlugin] = []
         self._maps: Maps | None = None
-        core_version = _core_version()
+        core_version = installed_version(CORE_DISTRIBUTION)
         for builtin in builtins:
             self._builtins.append(self._register_builtin(builtin, core_version))
 
@@ -259,7 +254,7 @@ class PluginRegistry:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _register_builtin(self, builtin: str | object, core_version: str | None) -> LoadedPlugin:
+    def _register_builtin(self, builtin: str | object, core_version: str) -> LoadedPlugin:
         label = builtin if isinstance(builtin, str) else self._pm.get_canonical_name(builtin)
         try:
             obj = _import_target(builtin) if isinstance(builtin, str) else builtin
