@@ -55,12 +55,20 @@ def test_a_running_job_streams_each_change_until_it_ends(
 
 
 def test_a_fast_job_is_folded_within_a_budget_with_its_status_and_totals_live(
-    client: TestClient, held_job: Callable[..., Any]
+    client: TestClient, held_job: Callable[..., Any], monitor_store: Any,
+    wait: Callable[..., None],
 ) -> None:
     from routilux_monitor.reader import STREAM_BUDGET
 
     items = list(range(STREAM_BUDGET))  # two records an item (work, sink): more than one look folds
     held = held_job(items, hold_on=items[-1])
+
+    def all_but_the_held_item_done() -> bool:
+        # The pool's other worker may still hold earlier items' sinks when the gate is reached.
+        held.flow.store.flush()
+        return bool(monitor_store.summary(held.job_id).activations == 2 * STREAM_BUDGET - 1)
+
+    wait("every activation but the held item's to be journaled", all_but_the_held_item_done)
     with client.stream("GET", f"/api/jobs/{held.job_id}/events") as stream:
         messages = updates(stream.iter_lines())
         first = next(messages)
