@@ -4,12 +4,12 @@
 
 Three figures of issue 12, each printed beside its target, on processes as a user runs them:
 ``routilux serve`` in its own process, every job in a child process of its own (this file run as
-``monitor.py child ...``), the clients (httpx) in this one, all over SQLite store files.
+``monitor.py child ...``), the clients (httpx2) in this one, all over SQLite store files.
 (a) ``GET /api/jobs`` (first page) on a store of 100,000 jobs, p50/p95; (b) emit -> arrival on an
 open job's SSE stream at 1,000 emits/s, p50/p95/max; (c) a run with the monitor open on its job
 against the same run without it, median of several, their ratio. benchmarks/README.md says how
 each is measured (and how the 100,000 jobs are written). Needs routilux-core, -sqlite-store,
--json-store, -cli and -monitor installed, and httpx. Nothing is asserted.
+-json-store, -cli and -monitor installed, and httpx2. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
-import httpx
+import httpx2
 
 from routilux import Flow, JobState, Routine, open_store
 from routilux.store import Owner
@@ -195,7 +195,7 @@ class Follower(threading.Thread):
     def run(self) -> None:
         started = time.thread_time()
         try:
-            with httpx.stream("GET", self.url, timeout=httpx.Timeout(DEADLINE_S)) as response:
+            with httpx2.stream("GET", self.url, timeout=httpx2.Timeout(DEADLINE_S)) as response:
                 response.raise_for_status()
                 for line in response.iter_lines():
                     if not line.startswith("data:"):
@@ -264,7 +264,7 @@ def ms(seconds: float) -> str:
 def listing(base_url: str, requests: int) -> list[float]:
     """Seconds per ``GET /api/jobs`` (first page), after 5 warm-up requests."""
     samples = []
-    with httpx.Client(base_url=base_url, timeout=DEADLINE_S) as client:
+    with httpx2.Client(base_url=base_url, timeout=DEADLINE_S) as client:
         for index in range(requests + 5):
             started = time.perf_counter()
             response = client.get("/api/jobs")

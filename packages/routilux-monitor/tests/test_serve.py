@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 ROUTILUX = str(Path(sys.executable).with_name("routilux"))
@@ -46,14 +46,14 @@ def test_serve_prints_its_url_with_the_token_and_serves_the_store(
     job_id = run_job([1, 2])
     _process, url = serve("--token", "given-token")
     assert url.endswith("/?token=given-token") and url.startswith("http://127.0.0.1:")
-    with httpx.Client(base_url=url.split("/?")[0], timeout=START_S, follow_redirects=True) as http:
+    with httpx2.Client(base_url=url.split("/?")[0], timeout=START_S, follow_redirects=True) as http:
         jobs = http.get("/api/jobs").json()["jobs"]
         assert [job["job_id"] for job in jobs] == [job_id]
         page = http.get(url)  # the login link: cookie, then the jobs page
         assert page.status_code == 200 and job_id in page.text
         assert http.cookies.get("routilux_monitor_token") == "given-token"
         assert http.post(f"/api/jobs/{job_id}/pause").status_code == 409  # the cookie's token, a final job
-        assert httpx.post(f"{url.split('/?')[0]}/api/jobs/{job_id}/pause").status_code == 401
+        assert httpx2.post(f"{url.split('/?')[0]}/api/jobs/{job_id}/pause").status_code == 401
 
 
 def test_serve_makes_a_token_unless_given_one(serve: Serve) -> None:
@@ -79,8 +79,8 @@ def test_off_loopback_the_served_reads_need_the_token(
     run_job([1])
     _process, url = serve("--host", "0.0.0.0", "--token", "remote-token")
     base = url.split("/?")[0].replace("0.0.0.0", "127.0.0.1")
-    assert httpx.get(f"{base}/api/jobs", timeout=START_S).status_code == 401
-    answer = httpx.get(f"{base}/api/jobs", headers={"X-Routilux-Token": "remote-token"}, timeout=START_S)
+    assert httpx2.get(f"{base}/api/jobs", timeout=START_S).status_code == 401
+    answer = httpx2.get(f"{base}/api/jobs", headers={"X-Routilux-Token": "remote-token"}, timeout=START_S)
     assert answer.status_code == 200 and len(answer.json()["jobs"]) == 1
 
 
