@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from workloads.bytecode import child_env
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLOW = REPO_ROOT / "examples" / "text_pipeline.yaml"
 TIMEOUT = 60.0
@@ -45,19 +47,9 @@ def routilux_argv() -> list[str]:
     return [found] if found else [sys.executable, "-m", "routilux_cli"]
 
 
-_PYCACHE = tempfile.mkdtemp(prefix="routilux-startup-pycache-")
-
-
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
     # No terminal: run prints plain lines, as in a pipe.
-    env.update({"COLUMNS": "120", "PYTHONIOENCODING": "utf-8"})
-    # An installed wheel has its bytecode compiled; with PYTHONDONTWRITEBYTECODE (set in some dev
-    # shells) an editable install would recompile every module on every start. The caches go to
-    # a temporary directory, not into the source tree.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
-    return env
+    return child_env(COLUMNS="120", PYTHONIOENCODING="utf-8")
 
 
 def time_whole(argv: list[str]) -> float:
