@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workloads.bytecode import child_env
+
 TARGET_S = 3.0
 TIMEOUT = 300.0
 
@@ -109,7 +111,7 @@ def best_process(path: Path, repeat: int, expect: int = 0) -> tuple[float, str]:
     for _ in range(repeat):
         started = time.perf_counter()
         result = subprocess.run([*ROUTILUX, "validate", str(path)], capture_output=True, text=True,
-                                timeout=TIMEOUT, check=False)
+                                timeout=TIMEOUT, check=False, env=child_env())
         times.append(time.perf_counter() - started)
         if result.returncode != expect:
             raise SystemExit(f"routilux validate {path}: exit {result.returncode}: {result.stderr}")
