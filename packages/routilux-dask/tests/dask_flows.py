@@ -138,6 +138,50 @@ class Counter(Routine):
         self.emit("counted", calls=self.calls)
 
 
+class OutputSource(Source):
+    """The fan-out, giving the job an output handler first (the entry runs before any other routine)."""
+
+    def __init__(self, output_handler: Any) -> None:
+        super().__init__()
+        self._output_handler = output_handler
+
+    def start(self, n: int = 0, **_: Any) -> None:
+        context = self.get_execution_context()
+        assert context is not None, "the entry runs in the job"
+        context.job_state.set_output_handler(self._output_handler)
+        super().start(n)
+
+
+class Reporter(Routine):
+    """Sends to the job from wherever it runs: an output, a deferred event and its routine's state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.define_slot("input", self.report)
+        self.define_event("later", ["index"])
+
+    def report(self, index: int) -> None:
+        self.send_output("square", index=index, square=index * index, pid=os.getpid())
+        self.emit_deferred_event("later", index=index)
+        context = self.get_execution_context()
+        assert context is not None, "a remote handler has a context too"
+        state = {"status": "completed", "pid": os.getpid()}
+        context.job_state.update_routine_state(context.routine_id, state)
+
+
+class SharedWriter(Routine):
+    """Writes the job's shared data, which a handler on a worker does not have."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.define_slot("input", self.write)
+
+    def write(self, index: int) -> None:
+        context = self.get_execution_context()
+        assert context is not None, "a remote handler has a context too"
+        context.job_state.shared_data["seen"] = index
+
+
 # -- helpers ---------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from routilux.engine.activation import Activation
 from routilux.engine.executors.base import ActivationRunner, Executor
 from routilux.engine.journal import activation_key
 from routilux.engine.recovery import read_job as read_journaled_job
-from routilux.engine.remote import RemoteCall, RemoteResult
+from routilux.engine.remote import RemoteCall, RemoteContextError, RemoteResult
 from routilux.error_handler import ErrorAction, ErrorContext, ErrorDecision, ErrorHandler, ErrorStrategy
 from routilux.event import Event
 from routilux.execution_tracker import ExecutionTracker
@@ -64,6 +64,7 @@ __all__ = [
     "OutputHandler",
     "QueueOutputHandler",
     "RemoteCall",
+    "RemoteContextError",
     "RemoteResult",
     "Routine",
     "RoutineAnalyzer",

@@ -67,3 +67,38 @@ class RemoteReporter(Routine):
 
     def on_input(self, n: int, doubled: int, tag: str) -> None:
         self.send_output("doubled", n=n, doubled=doubled)
+
+
+class RemoteDeferrer(Routine):
+    """Defers an event and records its routine's state, from wherever its handler runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.define_slot("input", self.on_input)
+        self.define_event("later", ["n"])
+
+    def on_input(self, n: int, tag: str) -> None:
+        self.emit_deferred_event("later", n=n)
+        context = self.get_execution_context()
+        assert context is not None
+        context.job_state.update_routine_state(context.routine_id, {"status": "completed", "last": n})
+
+
+class RemoteSnooper(Routine):
+    """Uses parts of the job and flow that only exist where the job lives (``tag`` says which),
+    or (``probe``) says whether its job has shared data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.define_slot("input", self.on_input)
+        self.define_event("probed", ["has_shared_data"])
+
+    def on_input(self, n: int, tag: str) -> None:
+        context = self.get_execution_context()
+        assert context is not None
+        if tag == "probe":
+            self.emit("probed", has_shared_data=hasattr(context.job_state, "shared_data"))
+        elif tag == "flow":
+            context.flow.routines["other"] = None
+        else:
+            context.job_state.shared_data["n"] = n

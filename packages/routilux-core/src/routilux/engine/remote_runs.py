@@ -21,6 +21,7 @@ from routilux.job_stats import Tally
 
 if TYPE_CHECKING:
     from routilux.engine.job_run import JobRun
+    from routilux.job_state import JobState
 
 __all__ = ["RemoteRuns"]
 
@@ -70,7 +71,7 @@ class RemoteRuns:
                           routine_id=self.engine.routine_ids.get(slot.routine))
 
     def finish(self, activation: Activation, result: RemoteResult) -> None:
-        """Count the outcome, route the captured emits, then apply the error if any."""
+        """Count the outcome, apply what the handler sent to the job, route its emits, then its error."""
         slot, job = activation.slot, activation.job
         routine = slot.routine
         if job is not None:
@@ -82,10 +83,8 @@ class RemoteRuns:
                 tally.failed += 1
         token = current_job_state.set(job)
         try:
-            if result.outputs and job is not None:
-                routine_id = self.engine.routine_id(routine)
-                for output_type, data in result.outputs:
-                    job.send_output(routine_id, output_type, data)
+            if job is not None and (result.outputs or result.deferred or result.states):
+                _apply_to_job(job, self.engine.routine_id(routine), result)
             for event_name, payload in result.emits:
                 event = routine._events.get(event_name) if routine is not None else None
                 if event is None:
@@ -101,3 +100,13 @@ class RemoteRuns:
             current_job_state.reset(token)
             if job is not None:
                 self.engine.release(self.engine.track(job))
+
+
+def _apply_to_job(job: JobState, routine_id: str, result: RemoteResult) -> None:
+    """Apply to the job what a remote handler sent it: outputs, deferred events, routine states."""
+    for output_type, data in result.outputs:
+        job.send_output(routine_id, output_type, data)
+    for deferred_routine, event_name, data in result.deferred:
+        job.add_deferred_event(deferred_routine, event_name, data)
+    for state_routine, state in result.states:
+        job.update_routine_state(state_routine, state)

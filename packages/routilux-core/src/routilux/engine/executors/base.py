@@ -30,8 +30,12 @@ runner. Two ways to run it:
   strategy exactly as for a local run. If the worker is lost, call
   ``runner.finish_remote(activation, RemoteResult.lost(reason))``.
 
-  State a handler mutates on a remote routine stays there: only emits come
-  back. Routines (their class, config and slot handlers) must be picklable.
+  State a handler mutates on a remote routine stays there: what comes back
+  is its emits, ``send_output`` calls, deferred events and
+  ``update_routine_state`` calls, applied to the job (in that order, emits
+  last) as if the handler had run here. Any other use of the flow or the job
+  in a remote handler raises :class:`~routilux.engine.remote.RemoteContextError`.
+  Routines (their class, config and slot handlers) must be picklable.
 
 Ordering: an executor with ``max_workers=1`` that runs activations in submit
 order gives the strict FIFO order of sequential mode; others promise none.
