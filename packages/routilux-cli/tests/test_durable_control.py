@@ -134,6 +134,9 @@ def test_cancel_a_job_running_in_another_process(run_cli, start_run, workdir, ga
     with released(release):
         run.wait_for_line("deliver: waiting")  # item 1's handler is blocked on the gate file
         job_id = the_running_job(run_cli)
+        running = run_cli("inspect", job_id)
+        assert running.returncode == 0, running.stdout + running.stderr
+        assert "per-routine figures: none current" in running.stdout
         cancelled = run_cli("cancel", job_id)
         assert cancelled.returncode == 0, cancelled.stdout + cancelled.stderr
         assert cancelled.stdout == f"Job {job_id} cancelled (status: cancelled)\n"
@@ -142,6 +145,11 @@ def test_cancel_a_job_running_in_another_process(run_cli, start_run, workdir, ga
     assert status_of(run_cli, job_id) == "cancelled"
     # The running handler finished; the queued items were dropped.
     assert log.read_text().split() == ["0", "1"]
+    # The figures were journaled once the handler in flight had ended.
+    inspected = run_cli("inspect", job_id, "--json")
+    assert inspected.returncode == 0, inspected.stdout + inspected.stderr
+    deliver = json.loads(inspected.stdout)["activations"]["deliver"]
+    assert (deliver["activations"], deliver["succeeded"], deliver["queued"]) == (2, 2, 0)
 
 
 def test_resume_recovers_the_job_of_a_killed_run_and_refuses_a_changed_flow_file(

@@ -46,6 +46,10 @@ def test_run_journals_into_the_store_and_jobs_inspect_and_prune_see_it(run_cli, 
     assert info["journal"]["activations"] == 10
     assert [o["data"]["transformed_data"] for o in info["outputs"]] == [
         o["data"]["transformed_data"] for o in summary["outputs"]]
+    # The engine's per-routine figures, journaled as the job ended: those run printed.
+    assert info["activations"] == {
+        rid: {k: v for k, v in row.items() if k != "type"} for rid, row in summary["routines"].items()}
+    assert info["activations"]["tidy"]["activations"] == 3
     text = run_cli("inspect", job_id)
     assert text.returncode == 0, text.stderr
     assert text.stdout.splitlines()[0] == f"Job {job_id} of flow 'text-pipeline': completed"

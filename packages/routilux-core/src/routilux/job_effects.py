@@ -14,9 +14,13 @@ kind             payload                                         made by
 ``record``       ``[routine_id, event_name, data, epoch time]``  ``record_execution``
 ``emit``         ``[epoch time, routine_id, event_name, data]``  the engine, per emit (history)
 ``deferred``     the ``deferred_events`` entry                   ``add_deferred_event``
+``stats``        ``{routine_id: figures}`` (``stats_to_data``)    the engine, when the job settles
 ===============  ==============================================  ==============================
 
-:func:`apply_effect` makes the same change again on a job being rebuilt.
+:func:`apply_effect` makes the same change again on a job being rebuilt. ``stats`` is
+the job's per-routine figures (``routine_stats()``) as they stood when the job ended or its
+pause completed, so a rebuilt job starts from them (whether they are still current is the
+rebuilder's call: activations may have ended after them).
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from routilux.execution_record import ExecutionRecord
+from routilux.job_stats import stats_from_data
 
 __all__ = ["EFFECT_KINDS", "EffectLog", "apply_effect"]
 
-EFFECT_KINDS = ("state", "shared", "shared_log", "output", "record", "emit", "deferred")
+EFFECT_KINDS = ("state", "shared", "shared_log", "output", "record", "emit", "deferred", "stats")
 
 
 class EffectLog(Protocol):
@@ -61,5 +66,7 @@ def apply_effect(job: Any, kind: str, payload: Any) -> None:
             job.emit_log.append(tuple(payload))
     elif kind == "deferred":
         job.deferred_events.append(payload)
+    elif kind == "stats":
+        job.tallies.load(stats_from_data(payload, f"job {job.job_id!r}, journaled figures"))
     else:
         raise ValueError(f"job {job.job_id!r}: unknown journal effect {kind!r}; known: {EFFECT_KINDS}")

@@ -3,10 +3,11 @@
 JOB is a job file (``--save-job``) if that path exists, else the id of a
 durable job in the store: its recorded state is read from its journal
 (``routilux.read_journaled_job``), from any process, while it runs or after.
-The per-routine figures of a job file are the engine's
-(``JobState.routine_stats()``, saved with the job), the same ones ``routilux
-run`` shows; a journal keeps the job's totals of activations and errors (the
-store's row), shown instead.
+The per-routine figures are the engine's (``JobState.routine_stats()``), the
+same ones ``routilux run`` shows: saved with a job file; journaled when a
+durable job settles (it ended, or a pause completed), so a job that is still
+running (or died running) has none yet, and only the journal's totals of
+activations and errors (the store's row) are shown for it.
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def inspect_command(job: str, store: str | None, as_json: bool, limit: int) -> N
             f"{row['time_s']:.3f}")
         states.add_row(rid, str(state.get("status", "-")), *figures, _short(details) if details else "")
     console.print(states)
+    if journal is not None and not activations:
+        console.print("per-routine figures: none current (a durable job journals them when it ends or "
+                      "a pause completes)", soft_wrap=True)
     if info["errors"]:
         console.print(f"{len(info['errors'])} error(s):")
         for error in info["errors"]:

@@ -25,6 +25,7 @@ from routilux.engine.journal import JobJournal
 from routilux.engine.pending import describe, restore
 from routilux.job_context import current_job_state
 from routilux.job_lifecycle import COMPLETED, FAILED, transition
+from routilux.job_stats import stats_to_data
 from routilux.slot import Slot
 from routilux.store import StoreError
 
@@ -57,26 +58,49 @@ def _run_of(job: JobState) -> JobRun | None:
     return job.engine_run  # type: ignore[return-value]  # only engines set it
 
 
-def journal_status(job: JobState, *, final: bool = False) -> None:
+def journal_status(job: JobState, *, final: bool = False, figures: bool = False) -> None:
     """Append the job's new status to its journal, if it is durable (the caller holds ``job.lock``).
 
-    A ``final`` status is also waited for until committed: a job is only
-    ``completed`` once its whole journal is, so a store that failed on the way
-    (the disk filled up) fails the job with that error.
+    With ``figures``, the job's per-routine figures go first (it has settled: see
+    :func:`journal_figures`). A ``final`` status is also waited for until committed: a job
+    is only ``completed`` once its whole journal is, so a store that failed on the way (the
+    disk filled up) fails the job with that error.
     """
     journal = job.journal
     if not isinstance(journal, JobJournal):
         return
     try:
+        if figures:
+            journal.figures(stats_to_data(job.routine_stats()))
         journal.status(job.status)
         if final:
             journal.store.flush(FINAL_FLUSH_SECONDS)
     except StoreError as error:
-        job.journal = None  # the store failed: unjournaled from here, and the job says so
-        logger.error("%r: its store failed, the job is no longer journaled: %s", job, error)
-        if final:
-            job.status = FAILED
-            job.routine_states["_journal"] = {"status": "failed", "error": str(error)}
+        _unjournaled(job, error, final)
+
+
+def journal_figures(job: JobState) -> None:
+    """Journal the figures of a durable job that has settled (the caller holds ``job.lock``).
+
+    Settled: nothing of the job runs (its last activation has ended, or its pause has
+    completed), so the figures are those a reader of the journal may trust until the next
+    activation ends (:func:`routilux.engine.recovery.replay`).
+    """
+    journal = job.journal
+    if not isinstance(journal, JobJournal):
+        return
+    try:
+        journal.figures(stats_to_data(job.routine_stats()))
+    except StoreError as error:
+        _unjournaled(job, error, final=False)
+
+
+def _unjournaled(job: JobState, error: StoreError, final: bool) -> None:
+    job.journal = None  # the store failed: unjournaled from here, and the job says so
+    logger.error("%r: its store failed, the job is no longer journaled: %s", job, error)
+    if final:
+        job.status = FAILED
+        job.routine_states["_journal"] = {"status": "failed", "error": str(error)}
 
 
 @final
@@ -152,6 +176,7 @@ class JobControl:
         ids = self.engine.routine_ids
         job.pending_tasks = [describe(activation, ids) for activation in run.held]
         run.settled = True
+        journal_figures(job)
         job.notify_changed()
 
     def finish(self, run: JobRun) -> None:
@@ -164,7 +189,9 @@ class JobControl:
             if transition(job.job_id, job.status, "complete") == COMPLETED:
                 job.status = FAILED if job.has_failed_routine() else COMPLETED
                 job.touch()
-                journal_status(job, final=True)
+                journal_status(job, final=True, figures=True)
+            else:
+                journal_figures(job)  # failed or cancelled: its status was journaled as it ended
             run.settled = True
             job.notify_changed()
             self.engine.active.discard(run)

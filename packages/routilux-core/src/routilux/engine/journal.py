@@ -17,6 +17,11 @@ Records, in the order they are appended (a store commits a prefix of that order)
   the job (an emit from the caller's thread, a resume's deferred events).
 * ``("effect", 0, [kind, payload])``: a change made outside any activation.
 * ``("status", 0, status)``: the job's status changed.
+* ``("effect", 0, ["stats", figures])``: the job's per-routine figures
+  (``stats_to_data(job.routine_stats())``) once it has settled: when its last
+  activation has ended (before a ``completed`` status record; after the
+  ``failed`` or ``cancelled`` one, once the work in flight has ended) and when
+  a pause has completed.
 
 A change is attributed to the activation running on the calling thread
 (:class:`Scope`), so a job's recorded state holds exactly the effects of the
@@ -112,7 +117,7 @@ class JobJournal:
         on_status: told ``(job_id, status)`` after each status record.
     """
 
-    __slots__ = ("store", "job_id", "premerged", "_on_status", "_seqs", "_merge_lock")
+    __slots__ = ("store", "job_id", "premerged", "keeps_figures", "_on_status", "_seqs", "_merge_lock")
 
     def __init__(
         self, store: Any, job_id: str, next_seq: int = 1,
@@ -123,6 +128,9 @@ class JobJournal:
         self._on_status = on_status
         #: Merged values of activations whose merge is recorded but whose end is not (after a recovery).
         self.premerged: dict[int, Any] = {}
+        #: Whether the job's figures here count all it ran (False for a job recovered with none
+        #: current: they would leave out what ran before the crash, so none are journaled).
+        self.keeps_figures = True
         self._seqs = itertools.count(next_seq)
         # A stateful slot's merge and its "merged" record are one step, so the journal's merge
         # order is the slot's.
@@ -148,6 +156,11 @@ class JobJournal:
         self.append("status", 0, status)
         if self._on_status is not None:
             self._on_status(self.job_id, status)
+
+    def figures(self, figures: dict[str, Any]) -> None:
+        """The settled job's per-routine figures (``stats_to_data`` form), a record of their own."""
+        if self.keeps_figures:
+            self.append("effect", 0, ["stats", figures])
 
     # -- one activation ----------------------------------------------------------------------
 

@@ -9,6 +9,13 @@ died is given, when it runs again, the very value it was given before.
 Handler *side effects* are at-least-once: an activation queued or running at
 the crash runs again, with the same idempotency key ``(job_id, seq)``
 (:func:`routilux.activation_key`).
+
+The per-routine figures (``routine_stats()``) are journaled when the job
+settles (it ended, or a pause completed). A rebuilt job has them when they are
+still current, that is when no activation ended or was queued after them: a
+finished or paused job has its figures; a job that was running has none. A
+job recovered with none counts from the recovery on in ``routine_stats()``,
+and journals no figures any more (they would leave out what ran before).
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class Replayed:
         self.pending: dict[int, Pending] = {}
         self.premerged: dict[int, Any] = {}
         self.next_seq = 1
+        #: Whether the journal's last figures are still those of the job (see the module docstring).
+        self.figures_current = False
 
 
 def _slot_of(flow: Any, entry: Pending) -> Any:
@@ -104,6 +113,7 @@ def replay(flow: Any, header: JobHeader, records: list[tuple[str, int, Any]]) ->
     if flow is not None:
         _restore_slot_data(flow, header)
     highest = 0
+    figures_current = False  # the last "stats" effect is newer than every end and queueing
     for kind, seq, payload in records:
         highest = max(highest, seq)
         if kind == "merged":
@@ -118,6 +128,7 @@ def replay(flow: Any, header: JobHeader, records: list[tuple[str, int, Any]]) ->
             # A snapshot: an append merge hands out the slot's own lists, which later merges extend.
             out.premerged[seq] = copy.deepcopy(slot.merge(data))
         elif kind in ("done", "failed"):
+            figures_current = False
             for effect_kind, effect in payload.get("effects", ()):
                 apply_effect(job, effect_kind, effect)
             for child in payload.get("children", ()):
@@ -130,15 +141,21 @@ def replay(flow: Any, header: JobHeader, records: list[tuple[str, int, Any]]) ->
             else:
                 out.pending.pop(seq, None)
         elif kind == "spawn":
+            figures_current = False
             for child in payload:
                 out.pending[child[0]] = [*child[1:], 0]
                 highest = max(highest, child[0])
         elif kind == "effect":
             apply_effect(job, payload[0], payload[1])
+            if payload[0] == "stats":
+                figures_current = True
         elif kind == "status":
             job.status = payload
         else:
             raise ValueError(f"job {job.job_id!r}: unknown journal record {kind!r}")
+    if not figures_current:
+        job.tallies.load(())  # stale (or none): figures the job no longer has would mislead
+    out.figures_current = figures_current
     out.next_seq = highest + 1
     job.touch()
     return out
@@ -213,6 +230,7 @@ def _restart(flow: Any, engine: Engine, binding: StoreBinding, replayed: Replaye
     job = replayed.job
     journal = binding.attach(flow, job, replayed.next_seq)
     journal.premerged.update(replayed.premerged)
+    journal.keeps_figures = replayed.figures_current
     if job.status in FINAL_STATUSES:
         return job  # its end was committed; only the store's row had not caught up
     activations = _activations(flow, replayed)
@@ -220,6 +238,13 @@ def _restart(flow: Any, engine: Engine, binding: StoreBinding, replayed: Replaye
         member._current_flow = flow
     engine.executor()
     run = engine.track(job)
+    # The unfinished activations are queued here anew: counted as queued once, whether or not
+    # the journaled figures (current ones) counted them. A running job whose entry had not ended
+    # runs only its entry again, which counts itself.
+    job.tallies.forget_queued()
+    if job.status == "paused" or 0 not in replayed.pending:
+        for activation in activations:
+            engine.tally(job, activation.slot.routine).enqueued += 1
     if job.status == "paused":
         run.gate = PAUSED
         run.held.extend(activations)
