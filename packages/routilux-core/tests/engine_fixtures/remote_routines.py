@@ -102,3 +102,14 @@ class RemoteSnooper(Routine):
             context.flow.routines["other"] = None
         else:
             context.job_state.shared_data["n"] = n
+
+
+class RemoteTotal(Routine):
+    """An ``append`` slot run remotely: each run sends the count and total of the values so far."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.define_slot("input", self.on_input, merge_strategy="append")
+
+    def on_input(self, n: list[int], doubled: list[int], tag: list[str]) -> None:
+        self.send_output("total", count=len(doubled), total=sum(doubled))

@@ -92,7 +92,7 @@ def activation_key() -> tuple[str, int] | None:
 class Scope:
     """One durable activation while it runs: what it changed and queued, collected for its end record."""
 
-    __slots__ = ("journal", "activation", "previous", "effects", "children", "retry", "error")
+    __slots__ = ("journal", "activation", "previous", "effects", "children", "retry", "error", "traceback")
 
     def __init__(self, journal: JobJournal, activation: Activation, previous: Scope | None) -> None:
         self.journal = journal
@@ -103,6 +103,8 @@ class Scope:
         self.retry: tuple[Activation, float] | None = None
         #: What the handler (or the merge) raised, for the end record's traceback.
         self.error: BaseException | None = None
+        #: The traceback as text where it was formatted elsewhere (a handler run in another process).
+        self.traceback: str | None = None
 
 
 @final
@@ -216,7 +218,9 @@ class JobJournal:
         if scope.retry is not None:
             payload["retry"] = scope.retry[0].attempt
         error = scope.error
-        if error is not None:
+        if scope.traceback is not None:
+            payload["traceback"] = scope.traceback
+        elif error is not None:
             payload["traceback"] = "".join(format_exception(type(error), error, error.__traceback__))
         seq = scope.activation.seq
         try:
