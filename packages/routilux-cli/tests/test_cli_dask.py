@@ -41,6 +41,13 @@ def test_dask_gives_the_sequential_outputs(run_cli, examples_dir):
     assert {rid: row["activations"] for rid, row in got["routines"].items()} == {
         rid: row["activations"] for rid, row in expected["routines"].items()}
     assert got["routines"]["clip"]["activations"] == 3
+    # The journal ended each remote activation too: the store's totals and figures say all ran.
+    listed = json.loads(run_cli("jobs", "--json").stdout)
+    on_dask_row = next(row for row in listed if row["job_id"] == got["job_id"])
+    assert (on_dask_row["activations"], on_dask_row["errors"]) == (10, 0)
+    inspected = json.loads(run_cli("inspect", got["job_id"], "--json").stdout)
+    assert {rid: row["activations"] for rid, row in inspected["activations"].items()} == {
+        rid: row["activations"] for rid, row in got["routines"].items()}
     # dask's INFO logs (scheduler, nannies, workers) stay off the terminal without -v.
     assert "distributed." not in on_dask.stderr, on_dask.stderr
     assert "INFO" not in on_dask.stderr, on_dask.stderr
