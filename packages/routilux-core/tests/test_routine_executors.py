@@ -136,3 +136,27 @@ def test_bad_choices_are_refused_with_what_is_valid() -> None:
         flow.set_routine_executor("nope", "concurrent")
     with pytest.raises(ValueError, match="concurrent.*sequential"):
         flow.set_routine_executor("work", "warp-drive")
+    # Settings the executor cannot take are refused when chosen, not met by the first activation.
+    chosen = dict(flow.routine_executors)
+    unknown = r"executor 'sequential' has no option 'colour'; its options: idle_timeout"
+    with pytest.raises(TypeError, match=unknown):
+        flow.set_routine_executor("work", "sequential", colour="red")
+    takes_none = r"executor 'synchronous' has no option 'idle_timeout'; its options: none"
+    with pytest.raises(TypeError, match=takes_none):
+        flow.set_routine_executor("work", "synchronous", idle_timeout=1)
+    for workers in (0, -2, "3", True, 1.5):
+        with pytest.raises(ValueError, match=rf"executor 'concurrent': max_workers must be a positive int, "
+                                             rf"got {workers!r}"):
+            flow.set_routine_executor("work", "concurrent", max_workers=workers)
+    assert flow.routine_executors == chosen  # nothing refused was kept
+    flow.set_routine_executor("work", "concurrent", max_workers=2, idle_timeout=0.5)
+    assert flow.routine_executors["work"].options == {"idle_timeout": 0.5}
+
+
+def test_a_flows_executor_options_are_checked_by_name_when_it_is_created() -> None:
+    options = {"idle_timeout": 1, "size": 2}
+    flow = Flow(flow_id="opts", execution_strategy="concurrent", executor_options=options)
+    flow.add_routine(Work(), "work")
+    unknown = r"executor 'concurrent' has no option 'size'; its options: idle_timeout"
+    with pytest.raises(TypeError, match=unknown):
+        flow.execute("work", entry_params={})

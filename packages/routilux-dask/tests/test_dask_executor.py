@@ -58,6 +58,14 @@ def test_unknown_option_is_refused() -> None:
         get_registry().get_executor("dask").factory(max_workers=2, n_workerz=3)
 
 
+def test_a_misspelt_option_is_refused_when_a_routine_chooses_dask() -> None:
+    flow = with_routine(Flow(flow_id="misspelt"), Counter())
+    with pytest.raises(TypeError, match=r"executor 'dask' has no option 'n_worker'; its options: address, "
+                                        r"client, n_workers, "):
+        flow.set_routine_executor("worker", "dask", n_worker=2)
+    assert flow.routine_executors == {}
+
+
 # -- results ---------------------------------------------------------------------------------------
 
 
@@ -332,4 +340,3 @@ def test_submit_after_shutdown_is_refused(address: str) -> None:
     executor.shutdown()
     with pytest.raises(RuntimeError, match="shut down"):
         executor.submit(("activation",))
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from routilux.plugins import ExecutorSpec, hookimpl
-from routilux_dask.executor import dask_executor
+from routilux_dask.executor import DaskExecutor
 
 
 @hookimpl
@@ -12,7 +12,9 @@ def routilux_register_executors() -> list[ExecutorSpec]:
     return [
         ExecutorSpec(
             name="dask",
-            factory=dask_executor,
+            # The class itself: its signature names every option, so a flow can refuse a
+            # misspelt one when it is set rather than when the first activation needs the executor.
+            factory=DaskExecutor,
             description="runs handlers on a Dask cluster (by default a shared LocalCluster of processes)",
         )
     ]

@@ -108,8 +108,11 @@ def _read_setting(
     if max_workers is None:
         max_workers = default_max_workers(name) if name_required else DEFAULT_MAX_WORKERS
     try:
-        # The contract keeps connecting and starting threads for start(): creating the executor
-        # here only runs its checks of the settings, which a run would otherwise meet mid-job.
+        # The option names against the factory's signature first (the clearer message), then
+        # the executor itself: the contract keeps connecting and starting threads for start(),
+        # so creating it here only runs its checks of the values, which a run would otherwise
+        # meet mid-job.
+        spec.check_settings(max_workers, options)
         spec.factory(max_workers=max_workers, **options)
     except (TypeError, ValueError) as error:
         where = f"{location}.options" if options else location

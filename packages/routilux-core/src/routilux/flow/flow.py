@@ -155,7 +155,9 @@ class Flow(FlowStore, FlowApi010):
         Pause, resume, cancel, retries and completion work across them.
 
         Raises:
-            ValueError: no such routine in the flow, or no executor plugin ``name``.
+            ValueError: no such routine in the flow, no executor plugin ``name``, or a
+                ``max_workers`` that is not a positive int.
+            TypeError: an option the executor does not take (the message lists those it does).
         """
         routine = self.routines.get(routine_id)
         if routine is None:
@@ -167,8 +169,9 @@ class Flow(FlowStore, FlowApi010):
         if name is not None:
             from routilux.plugins import get_registry
 
-            get_registry().get_executor(name)  # an unknown name fails here, naming the known ones
+            spec = get_registry().get_executor(name)  # an unknown name fails here, naming the known ones
             workers = max_workers if max_workers is not None else (1 if name == "sequential" else 5)
+            spec.check_settings(workers, options)
             key = (name, workers, repr(sorted(options.items())))
             choice = self._choices.get(key)
             if choice is None:
@@ -184,6 +187,7 @@ class Flow(FlowStore, FlowApi010):
 
         if choice is None:
             spec = get_registry().get_executor(self.execution_strategy)
+            spec.check_settings(self.max_workers, self.executor_options)
             return spec.factory(max_workers=self.max_workers, **self.executor_options)  # type: ignore[no-any-return]
         spec = get_registry().get_executor(choice.name)
         return spec.factory(max_workers=choice.max_workers, **choice.options)  # type: ignore[no-any-return]

@@ -7,7 +7,8 @@ resolved again on the per-activation path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -84,6 +85,36 @@ class ExecutorSpec:
     name: str = attrs.field(validator=_nonempty_name)
     factory: Callable[..., Any]
     description: str = ""
+
+    def check_settings(self, max_workers: Any, options: Mapping[str, Any]) -> None:
+        """Refuse settings the factory cannot take, before anything is built.
+
+        ``max_workers`` must be a positive int; the option names are checked against the
+        factory's signature (a factory taking ``**options`` checks its own when it runs).
+
+        Raises:
+            ValueError: ``max_workers`` is not a positive int.
+            TypeError: an option the factory does not take (the message lists those it does).
+        """
+        if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+            raise ValueError(
+                f"executor {self.name!r}: max_workers must be a positive int, got {max_workers!r}"
+            )
+        try:
+            parameters = inspect.signature(self.factory).parameters.values()
+        except (TypeError, ValueError):  # a callable without an introspectable signature
+            return
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+            return
+        taken = [p.name for p in parameters if p.name != "max_workers" and p.kind in _NAMED]
+        unknown = sorted(name for name in options if name not in taken)
+        if unknown:
+            offered = ", ".join(taken) if taken else "none"
+            names = ", ".join(map(repr, unknown))
+            raise TypeError(f"executor {self.name!r} has no option {names}; its options: {offered}")
+
+
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def _schemes(instance: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:

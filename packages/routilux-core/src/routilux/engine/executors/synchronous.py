@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, final
 
 if TYPE_CHECKING:
     from routilux.engine.activation import Activation
@@ -60,12 +60,7 @@ class SynchronousExecutor:
         return "SynchronousExecutor()"
 
 
-def synchronous_executor(max_workers: int = 1, **options: Any) -> SynchronousExecutor:
-    """The ``synchronous`` executor (``max_workers`` is accepted and unused: it starts no thread).
-
-    Raises:
-        TypeError: an option was given; this executor takes none.
-    """
-    if options:
-        raise TypeError(f"the synchronous executor takes no options, got {sorted(options)}")
+def synchronous_executor(max_workers: int = 1) -> SynchronousExecutor:
+    """The ``synchronous`` executor: it takes no options (``max_workers`` is accepted and unused:
+    it starts no thread)."""
     return SynchronousExecutor()

@@ -132,11 +132,11 @@ class ThreadExecutor:
         return f"ThreadExecutor(max_workers={self.max_workers}, threads={len(self._threads)})"
 
 
-def sequential_executor(max_workers: int = 1, **options: Any) -> ThreadExecutor:
-    """One worker thread: activations run one at a time, in submit order."""
-    return ThreadExecutor(1, name="routilux-seq", **options)
+def sequential_executor(max_workers: int = 1, *, idle_timeout: float = 2.0) -> ThreadExecutor:
+    """One worker thread: activations run one at a time, in submit order (``max_workers`` is unused)."""
+    return ThreadExecutor(1, idle_timeout=idle_timeout, name="routilux-seq")
 
 
-def concurrent_executor(max_workers: int = 5, **options: Any) -> ThreadExecutor:
+def concurrent_executor(max_workers: int = 5, *, idle_timeout: float = 2.0) -> ThreadExecutor:
     """Up to ``max_workers`` threads; no ordering between activations."""
-    return ThreadExecutor(max_workers, name="routilux-conc", **options)
+    return ThreadExecutor(max_workers, idle_timeout=idle_timeout, name="routilux-conc")
