@@ -188,6 +188,37 @@ def test_pause_timeout_must_be_finite_seconds(timeout: Any, error: type) -> None
         flow.pause(job, timeout=timeout)
 
 
+@pytest.mark.parametrize("timeout, error", [(math.nan, ValueError), ("5", TypeError), (True, TypeError)])
+def test_wait_refuses_a_timeout_that_is_not_seconds_rather_than_hang(timeout: Any, error: type) -> None:
+    flow, gate, job = _gated()
+    try:
+        for wait in (lambda: JobState.wait_for_completion(flow, job, timeout=timeout),
+                     lambda: JobState.wait_until_condition(flow, job, lambda *_: False, timeout=timeout)):
+            with pytest.raises(error, match="timeout must be a number of seconds or None"):
+                wait()
+        with pytest.raises(ValueError, match="check_interval must be a positive number of seconds, got 0"):
+            JobState.wait_until_condition(flow, job, lambda *_: False, timeout=1, check_interval=0)
+    finally:
+        gate.release.set()
+    _wait(flow, job)
+    with pytest.raises(error, match="timeout must be a number"):  # a finished job: refused all the same
+        JobState.wait_for_completion(flow, job, timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 1e300])
+def test_a_timeout_of_forever_waits_for_the_job(timeout: float) -> None:
+    flow, gate, job = _gated()
+    outcome: list[Any] = []
+    waiter = threading.Thread(
+        target=lambda: outcome.append(JobState.wait_for_completion(flow, job, timeout=timeout)), daemon=True
+    )
+    waiter.start()
+    gate.release.set()
+    waiter.join(WAIT)
+    # Before, both overflowed the platform's time_t in the first wait and raised in the waiter.
+    assert outcome == [True] and job.status == "completed"
+
+
 # -- snapshots of a running job ----------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ through the :class:`WaitableJob` protocol.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -17,12 +18,15 @@ from typing import Any, Protocol
 
 from routilux.job_lifecycle import FINAL_STATUSES, SETTLED_STATUSES, SNAPSHOT, row_of
 
-__all__ = ["EngineRun", "WaitableJob", "wait_for_completion", "wait_until_condition"]
+__all__ = ["EngineRun", "WaitableJob", "deadline_of", "wait_for_completion", "wait_until_condition"]
 
 logger = logging.getLogger("routilux.job_state")
 
 #: Seconds between two calls of a waiter's progress callback.
 PROGRESS_INTERVAL = 5.0
+#: The longest single wait on the job's condition: a deadline far off is waited for in steps
+#: (one wait of 1e300 seconds overflows the platform's time_t).
+LONGEST_WAIT = 3600.0
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -44,6 +48,26 @@ class WaitableJob(Protocol):
     engine_run: EngineRun | None
 
 
+def deadline_of(timeout: Any, what: str = "timeout") -> float | None:
+    """The ``time.monotonic()`` deadline of ``timeout`` seconds from now; None to wait without one.
+
+    ``None`` and ``math.inf`` wait for as long as it takes; a negative timeout has passed already.
+
+    Raises:
+        TypeError: ``timeout`` is not a number (``bool`` is not one).
+        ValueError: ``timeout`` is NaN.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds or None, got {timeout!r}")
+    if math.isnan(timeout):
+        raise ValueError(f"{what} must be a number of seconds or None, got {timeout!r}")
+    if timeout == math.inf:
+        return None
+    return time.monotonic() + timeout
+
+
 def _settled(job: WaitableJob) -> bool:
     run = job.engine_run
     return job.status in FINAL_STATUSES or (run is not None and run.settled)
@@ -56,7 +80,12 @@ def _report(job: WaitableJob, callback: Callable[[int, int, str], None]) -> None
 
 
 def wait_for_completion(job: WaitableJob, timeout: float | None, progress_callback: Progress) -> bool:
-    """True once ``job`` is final or paused (and nothing of it runs), False at ``timeout``."""
+    """True once ``job`` is final or paused (and nothing of it runs), False at ``timeout``.
+
+    Raises:
+        TypeError, ValueError: ``timeout`` is not a number of seconds or None (see :func:`deadline_of`).
+    """
+    deadline = deadline_of(timeout)
     if _settled(job):
         return True
     if job.engine_run is None:  # no engine of this process accounts for the job
@@ -66,17 +95,17 @@ def wait_for_completion(job: WaitableJob, timeout: float | None, progress_callba
         if row_of(status, in_flight_here=False) == SNAPSHOT:
             logger.warning("%r is a snapshot of a running job; it cannot complete in this process", job)
             return False
-    deadline = None if timeout is None else time.monotonic() + timeout
     changed = job.changed
     while True:
-        wait: float | None = None
+        wait = LONGEST_WAIT
         if deadline is not None:
-            wait = deadline - time.monotonic()
-            if wait <= 0:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 logger.warning("Timed out after %ss waiting for %r", timeout, job)
                 return False
+            wait = min(left, LONGEST_WAIT)
         if progress_callback is not None:
-            wait = PROGRESS_INTERVAL if wait is None else min(wait, PROGRESS_INTERVAL)
+            wait = min(wait, PROGRESS_INTERVAL)
         with changed:
             if changed.wait_for(lambda: _settled(job), wait):
                 return True
@@ -101,7 +130,10 @@ def wait_until_condition(
             logger.exception("Condition raised while waiting on %r", job)
             return False
 
-    deadline = None if timeout is None else time.monotonic() + timeout
+    deadline = deadline_of(timeout)
+    if isinstance(check_interval, bool) or not isinstance(check_interval, (int, float)) \
+            or not 0 < check_interval < math.inf:
+        raise ValueError(f"check_interval must be a positive number of seconds, got {check_interval!r}")
     last_progress = time.monotonic()
     changed = job.changed
     while True:

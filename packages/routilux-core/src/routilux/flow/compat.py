@@ -17,6 +17,7 @@ from routilux.engine.job_run import PAUSED
 from routilux.engine.runtime import Engine
 from routilux.event import Event
 from routilux.job_state import JobState
+from routilux.job_waiting import deadline_of
 from routilux.routine import Routine
 from routilux.slot import Slot
 
@@ -104,7 +105,7 @@ class FlowApi010:
     def _wait_all(self, timeout: float | None) -> bool:
         import time
 
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_of(timeout)
         for run in list(self._engine.active):
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not JobState.wait_for_completion(self, run.job, remaining):
