@@ -253,10 +253,8 @@ class JobControl:
             run = engine.track(job)
             held, run.held = run.held, []
             if from_storage:
-                job.tallies.forget_queued()
-                for activation in restored:
-                    engine.tally(job, activation.slot.routine).enqueued += 1
-                    run.tokens.append(None)
+                self.count_requeued(job, restored)
+                run.tokens.extend(None for _ in restored)
             job.pending_tasks = []
             deferred, job.deferred_events = job.deferred_events, []
             run.gate = None
@@ -273,6 +271,16 @@ class JobControl:
             engine.submit(activation)
         self.emit_deferred(job, deferred)
         engine.submit(Activation(self.wake_slot, {}, None, job))
+
+    def count_requeued(self, job: JobState, activations: list[Activation]) -> None:
+        """Count as queued, once, the work of a job that came with figures (loaded or recovered).
+
+        The figures' own ``queued`` may or may not have counted that work: it is dropped, and
+        ``activations`` (what is queued here anew) are counted instead.
+        """
+        job.tallies.forget_queued()
+        for activation in activations:
+            self.engine.tally(job, activation.slot.routine).enqueued += 1
 
     def cancel(self, job: JobState, reason: str) -> None:
         """Make the job ``cancelled`` for good: its held and queued work is dropped."""

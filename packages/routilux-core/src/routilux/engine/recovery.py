@@ -238,13 +238,9 @@ def _restart(flow: Any, engine: Engine, binding: StoreBinding, replayed: Replaye
         member._current_flow = flow
     engine.executor()
     run = engine.track(job)
-    # The unfinished activations are queued here anew: counted as queued once, whether or not
-    # the journaled figures (current ones) counted them. A running job whose entry had not ended
-    # runs only its entry again, which counts itself.
-    job.tallies.forget_queued()
-    if job.status == "paused" or 0 not in replayed.pending:
-        for activation in activations:
-            engine.tally(job, activation.slot.routine).enqueued += 1
+    # A running job whose entry had not ended runs only its entry again, which counts itself.
+    entry_again = job.status != "paused" and 0 in replayed.pending
+    engine.control.count_requeued(job, [] if entry_again else activations)
     if job.status == "paused":
         run.gate = PAUSED
         run.held.extend(activations)
@@ -252,7 +248,7 @@ def _restart(flow: Any, engine: Engine, binding: StoreBinding, replayed: Replaye
         engine.control.settle(run)
         return job
     run.tokens.append(None)  # held while the activations are queued, so the job cannot finish early
-    if 0 in replayed.pending:  # the entry's end was not committed: nothing else was queued yet
+    if entry_again:  # the entry's end was not committed: nothing else was queued yet
         entry_id, _trigger, params = replayed.pending[0][:3]
         run.tokens.append(None)
         engine.run_entry(job, entry_id, flow.routines[entry_id], params)
