@@ -48,7 +48,7 @@ class WaitableJob(Protocol):
     engine_run: EngineRun | None
 
 
-def deadline_of(timeout: Any, what: str = "timeout") -> float | None:
+def deadline_of(timeout: Any) -> float | None:
     """The ``time.monotonic()`` deadline of ``timeout`` seconds from now; None to wait without one.
 
     ``None`` and ``math.inf`` wait for as long as it takes; a negative timeout has passed already.
@@ -60,9 +60,9 @@ def deadline_of(timeout: Any, what: str = "timeout") -> float | None:
     if timeout is None:
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"{what} must be a number of seconds or None, got {timeout!r}")
+        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r}")
     if math.isnan(timeout):
-        raise ValueError(f"{what} must be a number of seconds or None, got {timeout!r}")
+        raise ValueError(f"timeout must be a number of seconds or None, got {timeout!r}")
     if timeout == math.inf:
         return None
     return time.monotonic() + timeout

@@ -73,6 +73,10 @@ class SerializerSpec:
     description: str = ""
 
 
+#: The parameter kinds an option can be passed as (by keyword).
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
 @attrs.frozen(kw_only=True)
 class ExecutorSpec:
     """An executor that runs slot activations for a flow.
@@ -113,8 +117,6 @@ class ExecutorSpec:
             names = ", ".join(map(repr, unknown))
             raise TypeError(f"executor {self.name!r} has no option {names}; its options: {offered}")
 
-
-_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def _schemes(instance: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
